@@ -1,0 +1,17 @@
+// Demo data: seeded when the embedded default starts on an empty database, or when
+// SEED_DEMO=1. Every seed step is idempotent (upserts), so a second start neither
+// duplicates nor fails. Each feature adds its own step to the list below.
+import type { DB } from './client';
+
+export type SeedStep = { name: string; run: (db: DB) => Promise<void> };
+
+const steps: SeedStep[] = [];
+
+export async function databaseIsEmpty(db: DB): Promise<boolean> {
+  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return row.n === 0;
+}
+
+export async function seedDemoData(db: DB): Promise<void> {
+  for (const step of steps) await step.run(db);
+}

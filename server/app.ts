@@ -1,0 +1,95 @@
+// The HTTP application: security baseline, operations endpoints, the tus endpoint and the
+// Remix request handler. No business rules here.
+import path from 'node:path';
+import { createRequestHandler } from '@remix-run/express';
+import type { AppLoadContext, ServerBuild } from '@remix-run/node';
+import express from 'express';
+import type pg from 'pg';
+import { sql } from 'kysely';
+import type { AppContext } from '../app/context';
+import type { DB } from '../db/client';
+import { pendingMigrations } from '../db/migrate';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { csrfOriginCheck, securityHeaders } from './security';
+
+export interface AppDeps {
+  config: Config;
+  db: DB;
+  pool: pg.Pool;
+  logger: Logger;
+  /** The Remix server build, or a function returning it (Vite dev server). */
+  build: ServerBuild | (() => Promise<ServerBuild>);
+  /** Vite's dev middleware in development. */
+  viteMiddleware?: express.RequestHandler;
+  isShuttingDown?: () => boolean;
+}
+
+export function createApp(deps: AppDeps): express.Express {
+  const { config, db, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      logger.info({ method: req.method, url: req.originalUrl.split('?')[0], status: res.statusCode, ms: Math.round(ms) }, 'request');
+    });
+    if (deps.isShuttingDown?.()) res.setHeader('Connection', 'close');
+    next();
+  });
+  app.use(securityHeaders({ development: config.NODE_ENV === 'development' }));
+
+  app.get('/healthz', (_req, res) => {
+    res.status(deps.isShuttingDown?.() ? 503 : 200).json({ status: deps.isShuttingDown?.() ? 'stopping' : 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await sql`select 1`.execute(db);
+      const pending = await pendingMigrations(deps.pool);
+      const ready = pending.length === 0 && !deps.isShuttingDown?.();
+      res.status(ready ? 200 : 503).json({ database: 'ok', pendingMigrations: pending, ready });
+    } catch (e) {
+      res.status(503).json({ database: 'unreachable', error: (e as Error).message, ready: false });
+    }
+  });
+
+  app.use(csrfOriginCheck({ publicUrl: config.PUBLIC_URL }));
+
+  // Mount points for features with their own HTTP protocol (tus uploads) go here, before
+  // any body parser.
+
+  if (deps.viteMiddleware) {
+    app.use(deps.viteMiddleware);
+  } else {
+    const client = path.resolve('build/client');
+    app.use('/assets', express.static(path.join(client, 'assets'), { immutable: true, maxAge: '1y' }));
+    app.use(express.static(client, { maxAge: '1h' }));
+  }
+
+  const publicConfig: AppContext['config'] = {
+    production: config.NODE_ENV === 'production',
+    publicUrl: config.PUBLIC_URL,
+    uploadsDir: config.uploadsDir,
+    dataDir: config.dataDir,
+    smtpConfigured: Boolean(config.SMTP_URL),
+    mailFrom: config.MAIL_FROM,
+    sessionSecret: config.SESSION_SECRET ?? '',
+  };
+  app.all(
+    '*',
+    createRequestHandler({
+      build: deps.build,
+      mode: config.NODE_ENV === 'development' ? 'development' : 'production',
+      getLoadContext: (req, res): AppLoadContext => ({
+        db,
+        config: publicConfig,
+        cspNonce: res.locals.cspNonce as string,
+        clientIp: req.ip ?? '',
+      }),
+    }),
+  );
+  return app;
+}

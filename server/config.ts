@@ -1,0 +1,49 @@
+// Configuration from the environment, parsed once at start; a bad value stops the start
+// with a message naming the variable.
+import path from 'node:path';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no', ''])
+  .transform((v) => ['1', 'true', 'on', 'yes'].includes(v));
+
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test']).default('production'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PUBLIC_URL: z.url().optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  SEED_DEMO: flag.optional(),
+  WORKER: z.enum(['on', 'off']).default('on'),
+  WORKER_CONCURRENCY: int(2, 1),
+  WORKER_SWEEP_INTERVAL_MS: int(30_000, 100),
+  SHUTDOWN_TIMEOUT_MS: int(10_000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  UPLOADS_DIR: z.string().min(1).default('uploads'),
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).default('terridata <ne-pas-repondre@terridata.localhost>'),
+});
+
+export type Config = z.infer<typeof configSchema> & { dataDir: string; uploadsDir: string };
+
+export class ConfigError extends Error {}
+
+export function parseConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings count as unset, as in most process managers.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])])})`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = result.data;
+  return { ...c, dataDir: path.resolve(c.DATA_DIR), uploadsDir: path.resolve(c.UPLOADS_DIR) };
+}

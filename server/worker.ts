@@ -1,0 +1,123 @@
+// The job worker: graphile-worker runners in this process, plus the sweeper that takes
+// over the jobs of workers that died. graphile-worker leaves a dead worker's jobs locked
+// for 4 hours; here each instance holds a PostgreSQL advisory lock while it lives, and
+// any instance whose lock can be taken is dead: its jobs are unlocked at once.
+import { randomBytes } from 'node:crypto';
+import { run } from 'graphile-worker';
+import type { Runner, RunnerOptions, TaskList } from 'graphile-worker';
+import pg from 'pg';
+import type { DB } from '../db/client';
+import type { Logger } from './logger';
+
+export interface WorkerHandle {
+  instanceId: string;
+  stop(): Promise<void>;
+  /** One sweep now (tests call it; it also runs on its interval). */
+  sweep(): Promise<string[]>;
+}
+
+const lockKey = (instance: string) => `terridata-worker:${instance}`;
+
+export async function startWorker(opts: {
+  db: DB;
+  pool: pg.Pool;
+  databaseUrl: string;
+  taskList: TaskList;
+  concurrency: number;
+  sweepIntervalMs: number;
+  logger: Logger;
+  crontab?: string;
+  pollInterval?: number;
+}): Promise<WorkerHandle> {
+  const instanceId = `w${randomBytes(6).toString('hex')}`;
+  const log = opts.logger.child({ component: 'worker', instanceId });
+
+  // The liveness lock lives on its own connection: it goes when the process goes.
+  const lockClient = new pg.Client({ connectionString: opts.databaseUrl });
+  lockClient.on('error', (e) => log.error({ err: e }, 'worker liveness connection lost'));
+  await lockClient.connect();
+  await lockClient.query('select pg_advisory_lock(hashtextextended($1, 0))', [lockKey(instanceId)]);
+
+  // One runner per slot with a known worker id, so that a locked job names its instance.
+  const workerIds = Array.from({ length: opts.concurrency }, (_, i) => `${instanceId}/${i}`);
+  await opts.db
+    .insertInto('job_worker')
+    .values(workerIds.map((worker_id) => ({ worker_id, instance_id: instanceId })))
+    .execute();
+
+  const graphileLogger = (await import('graphile-worker')).Logger;
+  const runners: Runner[] = [];
+  for (const [i, workerId] of workerIds.entries()) {
+    runners.push(
+      // workerId is honoured by graphile-worker for concurrency 1 but missing from its types.
+      await run({
+        pgPool: opts.pool,
+        taskList: opts.taskList,
+        concurrency: 1,
+        workerId,
+        noHandleSignals: true,
+        pollInterval: opts.pollInterval ?? 2000,
+        // Cron items are scheduled by one runner per instance; graphile-worker dedupes across instances.
+        crontab: i === 0 ? opts.crontab : undefined,
+        logger: new graphileLogger((scope) => (level, message, meta) => {
+          const l = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
+          log[l]({ ...scope, ...meta }, message);
+        }),
+      } as RunnerOptions & { workerId: string }),
+    );
+  }
+
+  async function sweep(): Promise<string[]> {
+    const others = await opts.db
+      .selectFrom('job_worker')
+      .select('instance_id')
+      .distinct()
+      .where('instance_id', '!=', instanceId)
+      .execute();
+    const dead: string[] = [];
+    for (const { instance_id } of others) {
+      const client = await opts.pool.connect();
+      try {
+        const { rows } = await client.query<{ got: boolean }>(
+          'select pg_try_advisory_lock(hashtextextended($1, 0)) as got',
+          [lockKey(instance_id)],
+        );
+        if (!rows[0]?.got) continue; // alive
+        try {
+          const ids = await opts.db.selectFrom('job_worker').select('worker_id').where('instance_id', '=', instance_id).execute();
+          const workerIdsOfDead = ids.map((r) => r.worker_id);
+          await client.query('select graphile_worker.force_unlock_workers($1::text[])', [workerIdsOfDead]);
+          await opts.db.deleteFrom('job_worker').where('instance_id', '=', instance_id).execute();
+          dead.push(instance_id);
+          log.warn({ deadInstance: instance_id }, 'took over the jobs of a dead worker');
+        } finally {
+          await client.query('select pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(instance_id)]);
+        }
+      } finally {
+        client.release();
+      }
+    }
+    return dead;
+  }
+
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    sweeping = sweep().catch((e) => log.error({ err: e }, 'worker sweep failed'));
+  }, opts.sweepIntervalMs);
+  timer.unref();
+  await sweep();
+  log.info({ concurrency: opts.concurrency }, 'worker started');
+
+  return {
+    instanceId,
+    sweep,
+    async stop() {
+      clearInterval(timer);
+      await sweeping;
+      await Promise.all(runners.map((r) => r.stop()));
+      await opts.db.deleteFrom('job_worker').where('instance_id', '=', instanceId).execute().catch(() => {});
+      await lockClient.end().catch(() => {});
+      log.info('worker stopped');
+    },
+  };
+}
