@@ -3,18 +3,32 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FileMigrationProvider, Kysely, Migrator, PostgresDialect } from 'kysely';
-import type { MigrationResultSet } from 'kysely';
+import { pathToFileURL } from 'node:url';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import type { Migration, MigrationProvider, MigrationResultSet } from 'kysely';
 import { Logger, runMigrations as runWorkerMigrations } from 'graphile-worker';
 import type pg from 'pg';
 
 export const migrationFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
 
+// Like Kysely's FileMigrationProvider, but the import() is ours, so that whichever loader
+// runs this code (tsx, vitest) also loads the TypeScript migrations.
+const folderProvider: MigrationProvider = {
+  async getMigrations() {
+    const files = (await fs.readdir(migrationFolder)).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts')).sort();
+    const migrations: Record<string, Migration> = {};
+    for (const f of files) {
+      migrations[f.replace(/\.(ts|js)$/, '')] = (await import(pathToFileURL(path.join(migrationFolder, f)).href)) as Migration;
+    }
+    return migrations;
+  },
+};
+
 function migrator(pool: pg.Pool) {
   const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
   return new Migrator({
     db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder }),
+    provider: folderProvider,
   });
 }
 
