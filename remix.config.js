@@ -2,7 +2,8 @@
 /** @type {import('@remix-run/dev').VitePluginConfig} */
 export default {
   appDirectory: 'app',
-  buildDirectory: 'build',
+  // REMIX_BUILD_DIR lets parallel checkouts/test runs build side by side.
+  buildDirectory: process.env.REMIX_BUILD_DIR || 'build',
   serverModuleFormat: 'esm',
   future: {
     v3_fetcherPersist: true,

@@ -13,6 +13,9 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { csrfOriginCheck, securityHeaders } from './security';
 
+/** Where `remix vite:build` wrote the app (REMIX_BUILD_DIR, default build/). */
+export const buildDirectory = () => path.resolve(process.env.REMIX_BUILD_DIR || 'build');
+
 export interface AppDeps {
   config: Config;
   db: DB;
@@ -64,7 +67,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.viteMiddleware) {
     app.use(deps.viteMiddleware);
   } else {
-    const client = path.resolve('build/client');
+    const client = path.resolve(buildDirectory(), 'client');
     app.use('/assets', express.static(path.join(client, 'assets'), { immutable: true, maxAge: '1y' }));
     app.use(express.static(client, { maxAge: '1h' }));
   }

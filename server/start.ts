@@ -10,7 +10,7 @@ import type { ServerBuild } from '@remix-run/node';
 import { seedDemoData, databaseIsEmpty } from '../db/seed';
 import { ConfigError, parseConfig } from './config';
 import type { Config } from './config';
-import { createApp } from './app';
+import { buildDirectory, createApp } from './app';
 import { openDatabase } from './database';
 import { buildTaskList, crontab } from './jobs/index';
 import { logger } from './logger';
@@ -40,7 +40,7 @@ function newestMtime(dir: string): number {
 
 /** Builds the production bundle when it is missing or older than the sources. */
 function buildIfNeeded() {
-  const serverBuild = path.resolve('build/server/index.js');
+  const serverBuild = path.join(buildDirectory(), 'server/index.js');
   const stale =
     !existsSync(serverBuild) ||
     Math.max(newestMtime(path.resolve('app')), statSync('vite.config.ts').mtimeMs, statSync('remix.config.js').mtimeMs) >
@@ -107,7 +107,7 @@ async function main() {
     build = () => server.ssrLoadModule('virtual:remix/server-build') as Promise<ServerBuild>;
     closeVite = () => server.close();
   } else {
-    build = (await import(path.resolve('build/server/index.js'))) as ServerBuild;
+    build = (await import(path.join(buildDirectory(), 'server/index.js'))) as ServerBuild;
   }
 
   let shuttingDown = false;

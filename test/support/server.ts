@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ServerBuild } from '@remix-run/node';
 import type pg from 'pg';
 import type { DB } from '../../db/client';
-import { createApp } from '../../server/app';
+import { buildDirectory, createApp } from '../../server/app';
 import { parseConfig } from '../../server/config';
 import { logger } from '../../server/logger';
 
@@ -20,7 +20,7 @@ export async function startTestServer(opts: {
   pool: pg.Pool;
   env?: Record<string, string>;
 }): Promise<TestServer> {
-  const buildFile = path.resolve('build/server/index.js');
+  const buildFile = path.join(buildDirectory(), 'server/index.js');
   if (!existsSync(buildFile)) throw new Error('No production build: run `npm run build` first (npm test does).');
   const build = (await import(/* @vite-ignore */ buildFile)) as ServerBuild;
   const config = parseConfig({
