@@ -1,6 +1,7 @@
 // Once per test run: a PostgreSQL server (TEST_DATABASE_URL, or an embedded one under
 // .data/test-pg), and a template database migrated to the latest schema that each test
 // file clones (CREATE DATABASE … TEMPLATE), so files never share state.
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
@@ -17,16 +18,19 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject) {
+  const runPrefix = `td_${process.pid}_${Date.now().toString(36)}`;
   let adminUrl = process.env.TEST_DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!adminUrl) {
-    // One embedded cluster per test process tree; the unit and e2e phases use separate dirs.
-    const dir = path.resolve('.data', `test-pg-${project.config.name || 'unit'}-${process.pid % 4}`);
+    // A throw-away embedded cluster for this run (initdb takes about a second).
+    const dir = path.resolve('.data', 'test-pg', runPrefix);
     const e = await startEmbeddedPostgres({ dataDir: dir });
     adminUrl = e.url;
-    stopEmbedded = e.stop;
+    stopEmbedded = async () => {
+      await e.stop();
+      await rm(dir, { recursive: true, force: true });
+    };
   }
-  const runPrefix = `td_${process.pid}_${Date.now().toString(36)}`;
   const template = `${runPrefix}_tpl`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
