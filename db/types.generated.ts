@@ -9,6 +9,18 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
 
+export type Json = JsonValue;
+
+export type JsonArray = JsonValue[];
+
+export type JsonObject = {
+  [x: string]: JsonValue | undefined;
+};
+
+export type JsonPrimitive = boolean | number | string | null;
+
+export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
+
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
 export interface JobWorker {
@@ -32,6 +44,27 @@ export interface Sessions {
   user_id: string;
 }
 
+export interface Upload {
+  completed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  declared_size: number;
+  declared_type: string | null;
+  detected_format: string | null;
+  expires_at: Timestamp;
+  filename: string;
+  id: string;
+  last_patch_at: Timestamp | null;
+  offset: Generated<number>;
+  owner_id: string;
+  processed_at: Timestamp | null;
+  purpose: string;
+  report: Json | null;
+  sha256: string | null;
+  size: number | null;
+  status: Generated<string>;
+  storage_key: string;
+}
+
 export interface Users {
   created_at: Generated<Timestamp>;
   deleted_at: Timestamp | null;
@@ -48,5 +81,6 @@ export interface DB {
   job_worker: JobWorker;
   rate_limit: RateLimit;
   sessions: Sessions;
+  upload: Upload;
   users: Users;
 }
