@@ -65,6 +65,8 @@ export async function startEmbeddedPostgres(opts: {
   const pgDir = path.join(dataDir, 'pg');
   const portFile = path.join(dataDir, 'pg-port');
   await fs.mkdir(dataDir, { recursive: true });
+  // Run as root, PostgreSQL runs as the `postgres` user, which must reach its directory.
+  if (process.getuid?.() === 0) await fs.chmod(dataDir, 0o755);
   await stopOrphanedPostgres(pgDir, log);
 
   let port = opts.port;
