@@ -23,10 +23,119 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
+export interface AuditLog {
+  action: string;
+  actor_id: string | null;
+  at: Generated<Timestamp>;
+  details: Generated<Json>;
+  id: Generated<number>;
+  target_id: string | null;
+  target_type: string | null;
+}
+
+export interface EmailOutbox {
+  attempts: Generated<number>;
+  body_text: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<number>;
+  last_error: string | null;
+  locale: string;
+  params: Generated<Json>;
+  sent_at: Timestamp | null;
+  status: Generated<string>;
+  subject: string;
+  template: string;
+  to_address: string;
+  user_id: string | null;
+}
+
+export interface EmailToken {
+  created_at: Generated<Timestamp>;
+  email: string;
+  expires_at: Timestamp;
+  purpose: string;
+  token_hash: string;
+  used_at: Timestamp | null;
+  user_id: string;
+}
+
 export interface JobWorker {
   instance_id: string;
   started_at: Generated<Timestamp>;
   worker_id: string;
+}
+
+export interface LedgerCheckpoint {
+  created_at: Generated<Timestamp>;
+  digest: string;
+  entry_count: number;
+  file_name: string | null;
+  id: Generated<number>;
+  subject_count: number;
+}
+
+export interface LedgerVerification {
+  checkpoint_digest: string | null;
+  entry_count: number;
+  finished_at: Generated<Timestamp>;
+  id: Generated<number>;
+  ok: boolean;
+  problems: Generated<Json>;
+  source: string;
+  started_at: Timestamp;
+  subject_count: number;
+}
+
+export interface LegalPage {
+  body: string;
+  locale: string;
+  slug: string;
+  title: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: string | null;
+  version: Generated<number>;
+}
+
+export interface Membership {
+  created_at: Generated<Timestamp>;
+  organization_id: string;
+  role: string;
+  user_id: string;
+}
+
+export interface MembershipRequest {
+  created_at: Generated<Timestamp>;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  id: Generated<string>;
+  message: Generated<string>;
+  organization_id: string;
+  status: Generated<string>;
+  user_id: string;
+}
+
+export interface ModeratorScope {
+  code: string;
+  created_at: Generated<Timestamp>;
+  granted_by: string | null;
+  id: Generated<number>;
+  kind: string;
+  user_id: string;
+}
+
+export interface Organization {
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  description: Generated<string>;
+  id: Generated<string>;
+  kind: string;
+  name: string;
+  siren: string | null;
+  slug: string;
+  territory_code: string | null;
+  verified_at: Timestamp | null;
+  verified_by: string | null;
+  website: string | null;
 }
 
 export interface RateLimit {
@@ -35,13 +144,77 @@ export interface RateLimit {
   window_start: Generated<Timestamp>;
 }
 
+export interface RecoveryCode {
+  code_hash: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<number>;
+  used_at: Timestamp | null;
+  user_id: string;
+}
+
+export interface ReputationBalance {
+  balance: Generated<number>;
+  head_hash: Generated<string>;
+  last_seq: Generated<number>;
+  small_day: Timestamp | null;
+  small_used: Generated<number>;
+  subject_id: string;
+  subject_type: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface ReputationEntry {
+  actor_id: string | null;
+  balance_after: number;
+  created_at: Timestamp;
+  effective_delta: number;
+  hash: string;
+  id: Generated<number>;
+  prev_hash: string;
+  reason: string;
+  ref_id: string | null;
+  ref_type: string | null;
+  requested_delta: number;
+  reverses_entry_id: number | null;
+  seq: number;
+  subject_id: string;
+  subject_type: string;
+}
+
+export interface ReputationFlag {
+  confirmations: number;
+  created_at: Generated<Timestamp>;
+  id: Generated<number>;
+  kind: string;
+  resolution: string | null;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+  user_a: string;
+  user_b: string;
+  window_end: Timestamp;
+  window_start: Timestamp;
+}
+
 export interface Sessions {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
   id_hash: string;
   last_seen_at: Generated<Timestamp>;
+  mfa_pending: Generated<boolean>;
   user_agent: string | null;
   user_id: string;
+}
+
+export interface Territory {
+  bbox: number[] | null;
+  boundary: Json | null;
+  code: string;
+  kind: string;
+  name: string;
+  parent_code: string | null;
+  population: number | null;
+  postal_codes: Generated<string[]>;
+  siren: string | null;
 }
 
 export interface Upload {
@@ -72,15 +245,37 @@ export interface Users {
   email_verified_at: Timestamp | null;
   id: Generated<string>;
   is_admin: Generated<boolean>;
+  is_demo: Generated<boolean>;
   locale: Generated<string>;
   password_hash: string | null;
+  pending_email: string | null;
   pseudonym: string;
+  terms_accepted_at: Timestamp | null;
+  terms_version: number | null;
+  totp_enabled_at: Timestamp | null;
+  totp_secret: string | null;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface DB {
+  audit_log: AuditLog;
+  email_outbox: EmailOutbox;
+  email_token: EmailToken;
   job_worker: JobWorker;
+  ledger_checkpoint: LedgerCheckpoint;
+  ledger_verification: LedgerVerification;
+  legal_page: LegalPage;
+  membership: Membership;
+  membership_request: MembershipRequest;
+  moderator_scope: ModeratorScope;
+  organization: Organization;
   rate_limit: RateLimit;
+  recovery_code: RecoveryCode;
+  reputation_balance: ReputationBalance;
+  reputation_entry: ReputationEntry;
+  reputation_flag: ReputationFlag;
   sessions: Sessions;
+  territory: Territory;
   upload: Upload;
   users: Users;
 }

@@ -29,26 +29,52 @@ export interface SessionUser {
   locale: string;
   isAdmin: boolean;
   emailVerified: boolean;
+  /** Demo accounts: the second factor is waived (and the UI says so). */
+  isDemo: boolean;
+  totpEnabled: boolean;
+  termsVersion: number | null;
   sessionHash: string;
 }
 
-/** Starts a session (a fresh id every sign-in: no fixation); returns the Set-Cookie value. */
+/**
+ * Starts a session (a fresh id every sign-in: no fixation; the request's previous session,
+ * if any, ends); returns the Set-Cookie value. A session with `mfaPending` only opens the
+ * second-factor page until `completeSecondFactor`.
+ */
 export async function createSession(
   context: AppLoadContext,
   request: Request,
   userId: string,
+  opts: { mfaPending?: boolean } = {},
 ): Promise<string> {
+  const previous = await readSessionId(context, request);
+  if (previous) await context.db.deleteFrom('sessions').where('id_hash', '=', hashSessionId(previous)).execute();
   const id = randomBytes(32).toString('base64url');
   await context.db
     .insertInto('sessions')
     .values({
       id_hash: hashSessionId(id),
       user_id: userId,
-      expires_at: new Date(Date.now() + SESSION_DAYS * 86_400_000),
+      expires_at: new Date(Date.now() + (opts.mfaPending ? 600_000 : SESSION_DAYS * 86_400_000)),
       user_agent: request.headers.get('user-agent')?.slice(0, 300) ?? null,
+      mfa_pending: opts.mfaPending ?? false,
     })
     .execute();
   return sessionCookie(context, request).serialize(id);
+}
+
+/** The user of a session still waiting for its second factor. */
+export async function getPendingSecondFactorUserId(context: AppLoadContext, request: Request): Promise<string | null> {
+  const id = await readSessionId(context, request);
+  if (!id) return null;
+  const row = await context.db
+    .selectFrom('sessions')
+    .select('user_id')
+    .where('id_hash', '=', hashSessionId(id))
+    .where('mfa_pending', '=', true)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .executeTakeFirst();
+  return row?.user_id ?? null;
 }
 
 async function readSessionId(context: AppLoadContext, request: Request): Promise<string | null> {
@@ -73,9 +99,13 @@ export async function findSessionUser(db: DB, idHash: string): Promise<SessionUs
       'users.locale',
       'users.is_admin',
       'users.email_verified_at',
+      'users.is_demo',
+      'users.totp_enabled_at',
+      'users.terms_version',
       'sessions.last_seen_at',
     ])
     .where('sessions.id_hash', '=', idHash)
+    .where('sessions.mfa_pending', '=', false)
     .where('sessions.expires_at', '>', sql<Date>`now()`)
     .where('users.deleted_at', 'is', null)
     .executeTakeFirst();
@@ -90,6 +120,9 @@ export async function findSessionUser(db: DB, idHash: string): Promise<SessionUs
     locale: row.locale,
     isAdmin: row.is_admin,
     emailVerified: row.email_verified_at !== null,
+    isDemo: row.is_demo,
+    totpEnabled: row.totp_enabled_at !== null,
+    termsVersion: row.terms_version,
     sessionHash: idHash,
   };
 }
@@ -101,17 +134,57 @@ export async function destroySession(context: AppLoadContext, request: Request):
   return sessionCookie(context, request).serialize('', { maxAge: 0 });
 }
 
-export async function destroyAllSessions(db: DB, userId: string): Promise<void> {
-  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+/** Ends every session of a user ("sign out everywhere"), or all but one. */
+export async function destroyAllSessions(db: DB, userId: string, exceptHash?: string): Promise<number> {
+  let q = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptHash) q = q.where('id_hash', '!=', exceptHash);
+  const r = await q.executeTakeFirst();
+  return Number(r.numDeletedRows);
+}
+
+export interface SessionInfo {
+  current: boolean;
+  createdAt: Date;
+  lastSeenAt: Date;
+  userAgent: string | null;
+}
+
+export async function listSessions(db: DB, userId: string, currentHash: string): Promise<SessionInfo[]> {
+  const rows = await db
+    .selectFrom('sessions')
+    .select(['id_hash', 'created_at', 'last_seen_at', 'user_agent'])
+    .where('user_id', '=', userId)
+    .where('mfa_pending', '=', false)
+    .where('expires_at', '>', sql<Date>`now()`)
+    .orderBy('last_seen_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    current: r.id_hash === currentHash,
+    createdAt: r.created_at,
+    lastSeenAt: r.last_seen_at,
+    userAgent: r.user_agent,
+  }));
+}
+
+/** Requests that want JSON (API routes, fetch) get status codes rather than redirects. */
+export function wantsJson(request: Request): boolean {
+  const url = new URL(request.url);
+  return url.pathname.startsWith('/api/') || (request.headers.get('accept') ?? '').startsWith('application/json');
 }
 
 function signInRedirect(request: Request): Response {
+  if (wantsJson(request)) {
+    return Response.json(
+      { type: 'about:blank', title: 'Unauthorized', status: 401, detail: 'Sign in first.' },
+      { status: 401, headers: { 'Content-Type': 'application/problem+json' } },
+    );
+  }
   const url = new URL(request.url);
   const back = `${url.pathname}${url.search}`;
   return redirect(`${SIGN_IN_PATH}?redirectTo=${encodeURIComponent(back)}`);
 }
 
-/** The signed-in user, or a redirect to the sign-in page that comes back here. */
+/** The signed-in user, or a redirect to the sign-in page that comes back here (401 for APIs). */
 export async function requireUser(context: AppLoadContext, request: Request): Promise<SessionUser> {
   const user = await getSessionUser(context, request);
   if (!user) throw signInRedirect(request);

@@ -1,0 +1,76 @@
+// The text of every email, in French and English. Rendered when the email is queued, so the
+// outbox shows exactly what was (or would be) sent.
+export type EmailLocale = 'fr' | 'en';
+
+type Params = Record<string, string>;
+interface Rendered {
+  subject: string;
+  text: string;
+}
+type Template = Record<EmailLocale, (p: Params) => Rendered>;
+
+const signature = { fr: '\n\n— terridata', en: '\n\n— terridata' };
+
+export const emailTemplates = {
+  verify_email: {
+    fr: (p) => ({
+      subject: 'Confirmez votre adresse électronique',
+      text: `Bonjour ${p.pseudonym},\n\nPour confirmer votre adresse électronique sur terridata, ouvrez ce lien (valable 24 heures) :\n${p.url}\n\nSi vous n’êtes pas à l’origine de cette demande, ignorez ce message.${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: 'Confirm your email address',
+      text: `Hello ${p.pseudonym},\n\nTo confirm your email address on terridata, open this link (valid for 24 hours):\n${p.url}\n\nIf you did not ask for this, ignore this message.${signature.en}`,
+    }),
+  },
+  reset_password: {
+    fr: (p) => ({
+      subject: 'Réinitialisation de votre mot de passe',
+      text: `Bonjour ${p.pseudonym},\n\nPour choisir un nouveau mot de passe, ouvrez ce lien (valable 1 heure, une seule fois) :\n${p.url}\n\nSi vous n’êtes pas à l’origine de cette demande, ignorez ce message : votre mot de passe reste inchangé.${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: 'Reset your password',
+      text: `Hello ${p.pseudonym},\n\nTo choose a new password, open this link (valid for 1 hour, once):\n${p.url}\n\nIf you did not ask for this, ignore this message: your password is unchanged.${signature.en}`,
+    }),
+  },
+  join_request: {
+    fr: (p) => ({
+      subject: `Demande d’adhésion à ${p.organization}`,
+      text: `Bonjour,\n\n${p.pseudonym} demande à rejoindre ${p.organization}.\nMessage : ${p.message || '(aucun)'}\n\nPour accepter ou refuser : ${p.url}${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: `Request to join ${p.organization}`,
+      text: `Hello,\n\n${p.pseudonym} asks to join ${p.organization}.\nMessage: ${p.message || '(none)'}\n\nTo approve or reject: ${p.url}${signature.en}`,
+    }),
+  },
+  join_decision: {
+    fr: (p) => ({
+      subject: `Votre demande d’adhésion à ${p.organization}`,
+      text: `Bonjour ${p.pseudonym},\n\nVotre demande pour rejoindre ${p.organization} a été ${p.approved === 'yes' ? 'acceptée' : 'refusée'}.\n${p.url}${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: `Your request to join ${p.organization}`,
+      text: `Hello ${p.pseudonym},\n\nYour request to join ${p.organization} was ${p.approved === 'yes' ? 'approved' : 'rejected'}.\n${p.url}${signature.en}`,
+    }),
+  },
+  account_deleted: {
+    fr: () => ({
+      subject: 'Votre compte a été supprimé',
+      text: `Bonjour,\n\nVotre compte terridata a été supprimé à votre demande. Vos données personnelles ont été effacées ; vos contributions publiques restent visibles sous le nom « compte supprimé ».${signature.fr}`,
+    }),
+    en: () => ({
+      subject: 'Your account was deleted',
+      text: `Hello,\n\nYour terridata account was deleted as you asked. Your personal data was erased; your public contributions stay visible under the name “deleted account”.${signature.en}`,
+    }),
+  },
+} satisfies Record<string, Template>;
+
+export type EmailTemplate = keyof typeof emailTemplates;
+
+export function isEmailTemplate(v: string): v is EmailTemplate {
+  return Object.hasOwn(emailTemplates, v);
+}
+
+export function renderEmail(template: EmailTemplate, locale: string, params: Params): Rendered {
+  const l: EmailLocale = locale === 'en' ? 'en' : 'fr';
+  return emailTemplates[template][l](params);
+}
