@@ -4,9 +4,6 @@ import type { TaskList } from 'graphile-worker';
 import type { DB } from '../../db/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { expireUploadsTask } from './expire-uploads';
-import { processUploadTask } from './process-upload';
-import { ledgerCheckpointTask, reputationFlagMutualTask } from './ledger-checkpoint';
 import { pruneRateLimitsTask } from './prune-rate-limits';
 import { sendEmailTask } from './send-email';
 import { testProbeTask } from './test-probe';
@@ -21,10 +18,6 @@ export function buildTaskList(deps: JobDeps): TaskList {
   const tasks: TaskList = {
     prune_rate_limits: pruneRateLimitsTask(deps),
     send_email: sendEmailTask(deps),
-    ledger_checkpoint: ledgerCheckpointTask(deps),
-    reputation_flag_mutual: reputationFlagMutualTask(deps),
-    process_upload: processUploadTask(deps),
-    expire_uploads: expireUploadsTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
   if (process.env.WORKER_TEST_TASKS === '1') tasks.test_probe = testProbeTask(deps);
@@ -32,7 +25,4 @@ export function buildTaskList(deps: JobDeps): TaskList {
 }
 
 // graphile-worker crontab format: minute hour day month weekday task ?opts
-export const crontab = [
-  '30 2 * * * ledger_checkpoint ?max=1', // nightly reputation ledger verification + checkpoint
-  '41 * * * * reputation_flag_mutual ?max=1',
-  '17 * * * * prune_rate_limits ?max=1', '*/10 * * * * expire_uploads ?max=1'].join('\n');
+export const crontab = ['17 * * * * prune_rate_limits ?max=1'].join('\n');
