@@ -13,6 +13,7 @@ const SMALL_PART_BYTES = 16 * 1024 * 1024;
 const MAX_SHEETS = 50;
 const SAMPLE_ROWS = 20;
 const RATIO_MIN_ENTRY_BYTES = 1024 * 1024;
+const UTF8 = new TextEncoder();
 
 export interface ZipFamilyResult {
   format: DetectedFormat;
@@ -123,7 +124,7 @@ class TableSink {
       if (this.profiler) {
         const n = Math.min(this.header.length, this.profiler.columns.length);
         for (let i = 0; i < n; i++) {
-          const bytes = Buffer.from(cells[i] ?? '', 'utf8');
+          const bytes = UTF8.encode(cells[i] ?? '');
           this.profiler.addCell(i, bytes, 0, bytes.length);
         }
         if (this.sample.length < SAMPLE_ROWS) this.sample.push(cells.slice(0, n));

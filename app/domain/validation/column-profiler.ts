@@ -556,7 +556,7 @@ export class ColumnProfiler {
     for (let i = s; i < e; i++) {
       const x = b[i]!;
       h = Math.imul(h ^ x, 16777619);
-      h2 = Math.imul(h2 + x, 0x9e3779b1);
+      h2 = ((h2 << 5) + h2 + x) | 0; // djb2: independent enough of FNV for the 64-bit row hash
       seen |= CLASS[x]!;
     }
     const mixed = fmix32(h);

@@ -1,6 +1,7 @@
 // CSV / TSV / TXT in one streaming pass. The first bytes (the sniff prefix) decide encoding,
 // delimiter and header row; then a byte-level tokenizer feeds each cell to the column profiler
 // without decoding it: delimiters, quotes and newlines are ASCII in UTF-8 and Windows-1252 alike.
+import { isUtf8 } from 'node:buffer';
 import { ColumnProfiler } from './column-profiler';
 import { message } from './messages';
 import type { CsvReport, InspectionCaps, ReportMessage } from './report.schema';
@@ -44,6 +45,17 @@ export function isValidUtf8(b: Uint8Array, complete: boolean): boolean {
     i += need + 1;
   }
   return true;
+}
+
+/** Index of the first byte that breaks UTF-8 (only called once a chunk is known to be invalid). */
+function firstInvalidUtf8(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const x = b[i]!;
+    const len = x < 0x80 ? 1 : x >= 0xc2 && x <= 0xdf ? 2 : x >= 0xe0 && x <= 0xef ? 3 : x >= 0xf0 && x <= 0xf4 ? 4 : 0;
+    if (len === 0 || !isUtf8(b.subarray(i, i + len))) return i;
+    i += len;
+  }
+  return 0;
 }
 
 interface SniffRecord {
@@ -199,7 +211,7 @@ export class CsvInspector {
   private fieldLen = 0;
   private truncatedCells = 0;
   private afterCR = false;
-  private utf8Need = 0;
+  private utf8Carry: number[] = [];
   private bytesSeen = 0;
   private firstNonUtf8Offset = -1;
 
@@ -224,6 +236,7 @@ export class CsvInspector {
   private cr = 0;
 
   private skip = 0;
+  private readonly dataStartRecord: number;
 
   constructor(
     prefix: Uint8Array,
@@ -234,6 +247,7 @@ export class CsvInspector {
     this.sniff = sniffCsv(prefix, complete, extension);
     this.decoder = new TextDecoder(this.sniff.encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
     this.delim = this.sniff.delimiterByte;
+    this.dataStartRecord = this.sniff.dataStartRecord;
     this.columnCount = this.sniff.columnCount;
     this.analysedColumns = Math.min(this.columnCount, caps.maxColumns);
     this.columnNames = Array.from({ length: this.analysedColumns }, (_, i) => this.sniff.header[i] || `column_${i + 1}`);
@@ -246,7 +260,8 @@ export class CsvInspector {
   }
 
   write(chunk: Uint8Array): void {
-    let b = chunk;
+    // One array shape for every cell (Buffer and Uint8Array differ to the JIT): keeps the hot code monomorphic.
+    let b = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.skip > 0) {
       const k = Math.min(this.skip, b.length);
       this.skip -= k;
@@ -270,6 +285,22 @@ export class CsvInspector {
       if (state === S_FIELD_START) {
         if (b[i] === QUOTE) {
           this.quoted = true;
+          // Fast path: the whole quoted field is in this chunk and holds no escaped quote.
+          let j = i + 1;
+          let newlines = 0;
+          while (j < n) {
+            const y = b[j]!;
+            if (y === QUOTE) break;
+            if (y === LF) newlines++;
+            j++;
+          }
+          const after = b[j + 1];
+          if (j + 1 < n && (after === delim || after === LF || after === CR)) {
+            this.line += newlines;
+            this.endField(b, i + 1, j);
+            i = this.afterField(b, j + 1, n);
+            continue;
+          }
           state = S_QUOTED;
           this.inBuf = true;
           this.fieldLen = 0;
@@ -373,7 +404,12 @@ export class CsvInspector {
     const room = this.fieldBuf.length - this.fieldLen;
     const len = e - s;
     if (len <= room) {
-      this.fieldBuf.set(b.subarray(s, e), this.fieldLen);
+      if (len < 64) {
+        // Short pieces: a loop beats allocating a subarray view.
+        const buf = this.fieldBuf;
+        let k = this.fieldLen;
+        for (let i = s; i < e; i++) buf[k++] = b[i]!;
+      } else this.fieldBuf.set(b.subarray(s, e), this.fieldLen);
       this.fieldLen += len;
     } else {
       if (room > 0) this.fieldBuf.set(b.subarray(s, s + room), this.fieldLen);
@@ -384,32 +420,41 @@ export class CsvInspector {
   private cellTruncated = false;
 
   /**
-   * A separate tight pass over the chunk: a file may start as UTF-8 and hold Windows-1252 bytes
-   * further on (concatenated exports). Stops checking after the first invalid byte.
+   * A separate pass over the chunk with Node's native validator: a file may start as UTF-8 and
+   * hold Windows-1252 bytes further on (concatenated exports). A sequence cut by the chunk's end
+   * is carried to the next chunk. Stops checking after the first invalid byte.
    */
   private validateUtf8(b: Uint8Array): void {
-    let need = this.utf8Need;
     const n = b.length;
-    for (let i = 0; i < n; i++) {
-      const x = b[i]!;
-      if (need > 0) {
-        if ((x & 0xc0) !== 0x80) {
-          this.markNotUtf8(i);
-          return;
-        }
-        need--;
-        continue;
-      }
-      if (x < 0x80) continue;
-      if (x >= 0xc2 && x <= 0xdf) need = 1;
-      else if (x >= 0xe0 && x <= 0xef) need = 2;
-      else if (x >= 0xf0 && x <= 0xf4) need = 3;
-      else {
-        this.markNotUtf8(i);
+    let start = 0;
+    if (this.utf8Carry.length > 0) {
+      const lead = this.utf8Carry[0]!;
+      const need = (lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2) - this.utf8Carry.length;
+      if (n < need) {
+        this.utf8Carry.push(...b);
         return;
       }
+      const seq = Uint8Array.from([...this.utf8Carry, ...b.subarray(0, need)]);
+      this.utf8Carry = [];
+      if (!isUtf8(seq)) {
+        this.markNotUtf8(0);
+        return;
+      }
+      start = need;
     }
-    this.utf8Need = need;
+    let cut = n;
+    for (let k = n - 1; k >= Math.max(start, n - 3); k--) {
+      const x = b[k]!;
+      if ((x & 0xc0) === 0x80) continue;
+      if (x >= 0xc0 && k + (x >= 0xf0 ? 4 : x >= 0xe0 ? 3 : 2) > n) cut = k;
+      break;
+    }
+    const body = b.subarray(start, cut);
+    if (!isUtf8(body)) {
+      this.markNotUtf8(start + firstInvalidUtf8(body));
+      return;
+    }
+    if (cut < n) this.utf8Carry = [...b.subarray(cut)];
   }
 
   private markNotUtf8(offsetInChunk: number): void {
@@ -432,7 +477,7 @@ export class CsvInspector {
       this.truncatedCells++;
       this.cellTruncated = false;
     }
-    if (this.recordIndex < this.sniff.dataStartRecord) {
+    if (this.recordIndex < this.dataStartRecord) {
       this.fieldIndex++;
       return;
     }
@@ -459,7 +504,7 @@ export class CsvInspector {
   }
 
   private endRecord(): void {
-    if (this.recordIndex >= this.sniff.dataStartRecord) {
+    if (this.recordIndex >= this.dataStartRecord) {
       if (this.rowEmpty) {
         this.emptyRows++;
         this.profiler.forgetEmptyCells(this.fieldIndex);

@@ -48,9 +48,8 @@ export class HyperLogLog {
  * caller reports them as inexact. A 64-bit hash makes false duplicates negligible (~n²/2⁶⁵).
  */
 export class BoundedHashSet {
-  private readonly hi: Uint32Array;
-  private readonly lo: Uint32Array;
-  private readonly used: Uint8Array;
+  // Interleaved halves: one cache line per probe. (0, 0) marks an empty slot, so that hash is remapped.
+  private readonly slots: Uint32Array;
   private readonly mask: number;
   private size = 0;
   overflowed = false;
@@ -58,28 +57,31 @@ export class BoundedHashSet {
   constructor(readonly capacity: number) {
     let slots = 1;
     while (slots < capacity * 2) slots <<= 1; // load factor ≤ 0.5 keeps probes short
-    this.hi = new Uint32Array(slots);
-    this.lo = new Uint32Array(slots);
-    this.used = new Uint8Array(slots);
+    this.slots = new Uint32Array(slots * 2);
     this.mask = slots - 1;
   }
 
   /** Returns true when the hash was already present. */
   addOrHas(hi: number, lo: number): boolean {
+    hi >>>= 0;
+    lo >>>= 0;
+    if (hi === 0 && lo === 0) lo = 1;
+    const t = this.slots;
     let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
     for (;;) {
-      if (this.used[i] === 0) {
+      const a = t[i * 2]!;
+      const b = t[i * 2 + 1]!;
+      if (a === 0 && b === 0) {
         if (this.size >= this.capacity) {
           this.overflowed = true;
           return false;
         }
-        this.used[i] = 1;
-        this.hi[i] = hi;
-        this.lo[i] = lo;
+        t[i * 2] = hi;
+        t[i * 2 + 1] = lo;
         this.size++;
         return false;
       }
-      if (this.hi[i] === hi && this.lo[i] === lo) return true;
+      if (a === hi && b === lo) return true;
       i = (i + 1) & this.mask;
     }
   }

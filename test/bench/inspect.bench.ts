@@ -1,0 +1,51 @@
+// `npm run bench:inspect`: inspection speed on a generated CSV (20 columns of mixed types),
+// next to the speed of merely reading the same file (the limit), in the same run.
+// BENCH_SIZE_MB shrinks the file (default 1024 = 1 GiB); BENCH_KEEP=1 keeps it.
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspectFile } from '../../app/domain/validation/inspect.server';
+import { writeMixedCsv } from '../validation/generate';
+
+const sizeMb = Number(process.env.BENCH_SIZE_MB ?? 1024);
+const path = join(tmpdir(), `terridata-bench-${sizeMb}mb.csv`);
+
+async function readOnly(file: string): Promise<number> {
+  let n = 0;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) n += (chunk as Buffer).length;
+  return n;
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  await writeMixedCsv(createWriteStream(path), sizeMb * 1024 * 1024);
+  const bytes = (await stat(path)).size;
+  const mb = bytes / 1024 / 1024;
+  console.log(`generated ${mb.toFixed(0)} MiB in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${path}`);
+
+  await readOnly(path); // warm the page cache so both measures read from memory alike
+  const r0 = performance.now();
+  await readOnly(path);
+  const readS = (performance.now() - r0) / 1000;
+
+  const rssBefore = process.memoryUsage().rss;
+  const i0 = performance.now();
+  const report = await inspectFile(path);
+  const inspectS = (performance.now() - i0) / 1000;
+  const rssAfter = process.memoryUsage().rss;
+
+  const readMBs = mb / readS;
+  const inspectMBs = mb / inspectS;
+  console.log(`read only : ${readS.toFixed(2)} s, ${readMBs.toFixed(0)} MiB/s`);
+  console.log(`inspection: ${inspectS.toFixed(2)} s, ${inspectMBs.toFixed(0)} MiB/s`);
+  console.log(`ratio     : inspection runs at ${((inspectMBs / readMBs) * 100).toFixed(1)} % of read speed`);
+  console.log(`RSS growth: ${((rssAfter - rssBefore) / 1024 / 1024).toFixed(1)} MiB`);
+  console.log(
+    `report    : ${report.verdict}, ${report.csv?.rowCount} rows, ${report.csv?.columnCount} columns, ` +
+      `types ${report.csv?.columns.map((c) => c.format?.code ?? c.type).join(',')}`,
+  );
+  if (process.env.BENCH_KEEP !== '1') await rm(path);
+}
+
+await main();
