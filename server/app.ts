@@ -12,6 +12,7 @@ import { pendingMigrations } from '../db/migrate';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { csrfOriginCheck, securityHeaders } from './security';
+import { mountUploads } from './uploads/index';
 
 /** Where `remix vite:build` wrote the app (REMIX_BUILD_DIR, default build/). */
 export const buildDirectory = () => path.resolve(process.env.REMIX_BUILD_DIR || 'build');
@@ -63,6 +64,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   // Mount points for features with their own HTTP protocol (tus uploads) go here, before
   // any body parser.
+  mountUploads(app, deps);
 
   if (deps.viteMiddleware) {
     app.use(deps.viteMiddleware);

@@ -27,6 +27,13 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   UPLOADS_DIR: z.string().min(1).default('uploads'),
+  // Uploads (tus): limits checked when an upload is created, before any byte is stored.
+  UPLOAD_DATASET_MAX_BYTES: int(10 * 1024 ** 3, 1),
+  UPLOAD_PHOTO_MAX_BYTES: int(15 * 1000 ** 2, 1),
+  UPLOAD_QUOTA_BYTES: int(20 * 1024 ** 3, 1),
+  UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  UPLOAD_LOCKER: z.enum(['postgres', 'memory']).default('postgres'),
+  UPLOAD_BENCH_BASELINE: flag.default(false),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('terridata <ne-pas-repondre@terridata.localhost>'),

@@ -2,10 +2,12 @@
 // area adds its catalogue (both languages).
 import enCommon from './locales/en/common.json';
 import frCommon from './locales/fr/common.json';
+import enUploads from './locales/en/uploads.json';
+import frUploads from './locales/fr/uploads.json';
 
 export const resources = {
-  fr: { common: frCommon },
-  en: { common: enCommon },
+  fr: { common: frCommon, uploads: frUploads },
+  en: { common: enCommon, uploads: enUploads },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];

@@ -4,6 +4,8 @@ import type { TaskList } from 'graphile-worker';
 import type { DB } from '../../db/client';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { expireUploadsTask } from './expire-uploads';
+import { processUploadTask } from './process-upload';
 import { pruneRateLimitsTask } from './prune-rate-limits';
 import { sendEmailTask } from './send-email';
 import { testProbeTask } from './test-probe';
@@ -17,6 +19,8 @@ export interface JobDeps {
 export function buildTaskList(deps: JobDeps): TaskList {
   const tasks: TaskList = {
     prune_rate_limits: pruneRateLimitsTask(deps),
+    process_upload: processUploadTask(deps),
+    expire_uploads: expireUploadsTask(deps),
     send_email: sendEmailTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
@@ -25,4 +29,7 @@ export function buildTaskList(deps: JobDeps): TaskList {
 }
 
 // graphile-worker crontab format: minute hour day month weekday task ?opts
-export const crontab = ['17 * * * * prune_rate_limits ?max=1'].join('\n');
+export const crontab = [
+  '17 * * * * prune_rate_limits ?max=1',
+  '*/10 * * * * expire_uploads ?max=1', // unfinished uploads past their expiry
+].join('\n');
