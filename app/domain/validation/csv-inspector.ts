@@ -6,6 +6,7 @@ import { ColumnProfiler } from './column-profiler';
 import { message } from './messages';
 import type { CsvReport, InspectionCaps, ReportMessage } from './report.schema';
 import { BoundedHashSet, fmix32 } from './sketches';
+import { decoderFor, type TextDecoding } from './text-decoding';
 
 const QUOTE = 34;
 const LF = 10;
@@ -133,7 +134,7 @@ function sniffCsv(prefix: Uint8Array, complete: boolean, extension: string | nul
   const bomLength = prefix[0] === 0xef && prefix[1] === 0xbb && prefix[2] === 0xbf ? 3 : 0;
   const body = prefix.subarray(bomLength);
   const encoding: Encoding = bomLength ? 'utf-8-bom' : isValidUtf8(body, complete) ? 'utf-8' : 'windows-1252';
-  const decoder = new TextDecoder(encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
+  const decoder = decoderFor(encoding);
 
   let best: { d: (typeof DELIMITERS)[number]; mode: number; freq: number; records: SniffRecord[] } | null = null;
   for (const d of DELIMITERS) {
@@ -198,7 +199,7 @@ const S_QUOTE_IN_QUOTED = 3; // saw a quote inside a quoted field, at the end of
 export class CsvInspector {
   private readonly sniff: Sniff;
   private readonly profiler: ColumnProfiler;
-  private readonly decoder: TextDecoder;
+  private readonly decoder: TextDecoding;
   private readonly delim: number;
   private readonly columnCount: number;
   private readonly analysedColumns: number;
@@ -244,8 +245,10 @@ export class CsvInspector {
     extension: string | null,
     private readonly caps: InspectionCaps,
   ) {
-    this.sniff = sniffCsv(prefix, complete, extension);
-    this.decoder = new TextDecoder(this.sniff.encoding === 'windows-1252' ? 'windows-1252' : 'utf-8');
+    // Only the first sniffBytes decide: the caller's first chunk may be much larger.
+    const sniffed = prefix.subarray(0, caps.sniffBytes);
+    this.sniff = sniffCsv(sniffed, complete && sniffed.length === prefix.length, extension);
+    this.decoder = decoderFor(this.sniff.encoding);
     this.delim = this.sniff.delimiterByte;
     this.dataStartRecord = this.sniff.dataStartRecord;
     this.columnCount = this.sniff.columnCount;
