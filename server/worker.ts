@@ -4,7 +4,9 @@
 // any instance whose lock can be taken is dead: its jobs are unlocked at once.
 import { randomBytes } from 'node:crypto';
 import { run } from 'graphile-worker';
-import type { Runner, RunnerOptions, TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { sql } from 'kysely';
+import type { Runner, TaskList, WorkerEvents } from 'graphile-worker';
 import pg from 'pg';
 import type { DB } from '../db/client';
 import type { Logger } from './logger';
@@ -38,34 +40,36 @@ export async function startWorker(opts: {
   await lockClient.connect();
   await lockClient.query('select pg_advisory_lock(hashtextextended($1, 0))', [lockKey(instanceId)]);
 
-  // One runner per slot with a known worker id, so that a locked job names its instance.
-  const workerIds = Array.from({ length: opts.concurrency }, (_, i) => `${instanceId}/${i}`);
-  await opts.db
-    .insertInto('job_worker')
-    .values(workerIds.map((worker_id) => ({ worker_id, instance_id: instanceId })))
-    .execute();
+  // graphile-worker locks jobs in the name of its worker pool, whose id is random: record
+  // it against this instance as soon as the pool exists.
+  const events = new EventEmitter() as WorkerEvents;
+  const registered: Promise<unknown>[] = [];
+  events.on('pool:create', ({ workerPool }) => {
+    registered.push(
+      opts.db
+        .insertInto('job_worker')
+        .values({ worker_id: workerPool.id, instance_id: instanceId })
+        .onConflict((oc) => oc.doNothing())
+        .execute()
+        .catch((e) => log.error({ err: e }, 'could not register the worker pool')),
+    );
+  });
 
   const graphileLogger = (await import('graphile-worker')).Logger;
-  const runners: Runner[] = [];
-  for (const [i, workerId] of workerIds.entries()) {
-    runners.push(
-      // workerId is honoured by graphile-worker for concurrency 1 but missing from its types.
-      await run({
-        pgPool: opts.pool,
-        taskList: opts.taskList,
-        concurrency: 1,
-        workerId,
-        noHandleSignals: true,
-        pollInterval: opts.pollInterval ?? 2000,
-        // Cron items are scheduled by one runner per instance; graphile-worker dedupes across instances.
-        crontab: i === 0 ? opts.crontab : undefined,
-        logger: new graphileLogger((scope) => (level, message, meta) => {
-          const l = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
-          log[l]({ ...scope, ...meta }, message);
-        }),
-      } as RunnerOptions & { workerId: string }),
-    );
-  }
+  const runner: Runner = await run({
+    pgPool: opts.pool,
+    taskList: opts.taskList,
+    concurrency: opts.concurrency,
+    noHandleSignals: true,
+    pollInterval: opts.pollInterval ?? 2000,
+    crontab: opts.crontab,
+    events,
+    logger: new graphileLogger((scope) => (level, message, meta) => {
+      const l = level === 'warning' ? 'warn' : level === 'error' ? 'error' : 'debug';
+      log[l]({ ...scope, ...meta }, message);
+    }),
+  });
+  await Promise.all(registered);
 
   async function sweep(): Promise<string[]> {
     const others = await opts.db
@@ -97,6 +101,18 @@ export async function startWorker(opts: {
         client.release();
       }
     }
+    // Jobs locked by a pool that no live instance registered (its process died before it
+    // could) are released once their lock is clearly stale.
+    const stale = await sql<{ locked_by: string }>`
+      select distinct locked_by from graphile_worker._private_jobs
+      where locked_by is not null
+        and locked_at < now() - make_interval(secs => ${Math.max(60, (3 * opts.sweepIntervalMs) / 1000)})
+        and locked_by not in (select worker_id from job_worker)`.execute(opts.db);
+    if (stale.rows.length) {
+      await sql`select graphile_worker.force_unlock_workers(${stale.rows.map((r) => r.locked_by)}::text[])`.execute(opts.db);
+      dead.push(...stale.rows.map((r) => r.locked_by));
+      log.warn({ pools: stale.rows.map((r) => r.locked_by) }, 'released stale job locks of unknown workers');
+    }
     return dead;
   }
 
@@ -114,7 +130,7 @@ export async function startWorker(opts: {
     async stop() {
       clearInterval(timer);
       await sweeping;
-      await Promise.all(runners.map((r) => r.stop()));
+      await runner.stop();
       await opts.db.deleteFrom('job_worker').where('instance_id', '=', instanceId).execute().catch(() => {});
       await lockClient.end().catch(() => {});
       log.info('worker stopped');
