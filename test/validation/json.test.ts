@@ -76,7 +76,7 @@ describe('GeoJSON', () => {
 
   it('streams a GeoJSON fed byte by byte like a whole one', async () => {
     const content = Buffer.from(
-      collection(Array.from({ length: 50 }, (_, i) => feature({ type: 'Polygon', coordinates: [square(4.8 + i / 1000, 45.75)] }, { n: i, s: `é\"${i}` }))),
+      collection(Array.from({ length: 50 }, (_, i) => feature({ type: 'Polygon', coordinates: [square(4.8 + i / 1000, 45.75)] }, { n: i, s: `é"${i}` }))),
     );
     const whole = await inspectInChunks('s.geojson', content, content.length);
     const bytewise = await inspectInChunks('s.geojson', content, 1);

@@ -135,7 +135,9 @@ class StreamingInspector implements Inspector {
       if (this.failure !== null) throw this.failure;
       format = this.detection.format;
       const label = this.detection.label;
-      const { known, agrees } = extensionAgrees(this.extension, format);
+      const { known, agrees: plainAgrees } = extensionAgrees(this.extension, format);
+      // XLSX and ODS are ZIPs at the byte level: whether the name fits is known once the directory is read.
+      const agrees = plainAgrees || (format === 'zip' && ['xlsx', 'xlsm', 'ods'].includes(this.extension ?? ''));
       const m = this.mode!;
       if (format === 'empty') reasons.push(message('empty_file'));
       else if (format === 'executable') reasons.push(message('executable_content'));
