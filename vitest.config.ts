@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
   test: {
+    // CI collects counts from JSON reports when TEST_REPORT_DIR is set.
+    reporters: process.env.TEST_REPORT_DIR
+      ? ['default', ['json', { outputFile: `${process.env.TEST_REPORT_DIR}/unit-${process.pid}.json` }]]
+      : ['default'],
     include: ['test/**/*.test.ts'],
     exclude: ['test/e2e/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
@@ -13,6 +17,5 @@ export default defineConfig({
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    reporters: ['default'],
   },
 });

@@ -5,6 +5,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
   test: {
+    // CI collects counts from JSON reports when TEST_REPORT_DIR is set.
+    reporters: process.env.TEST_REPORT_DIR
+      ? ['default', ['json', { outputFile: `${process.env.TEST_REPORT_DIR}/e2e-${process.pid}.json` }]]
+      : ['default'],
     include: ['test/e2e/**/*.test.ts'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
