@@ -1,7 +1,6 @@
 // The validation library's entry point: a streaming inspector fed the same chunks as the
 // checksum, and inspectFile() for a file on disk. Pure: no database, never throws for bad input.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { inspectZipFamily } from './archive.server';
 import { CsvInspector } from './csv-inspector';
 import { MEDIA_TYPES, detectFormat, extensionAgrees, extensionOf, type Detection } from './detect-format';
@@ -18,6 +17,8 @@ import {
 } from './report.schema';
 
 export type { ValidationReport } from './report.schema';
+
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 export const DEFAULT_CAPS: InspectionCaps = {
   sniffBytes: 64 * 1024,
@@ -46,7 +47,10 @@ export interface InspectorOptions {
 }
 
 export interface Inspector {
-  /** Feed the next chunk, in order. Never throws; returns at once (synchronous work). */
+  /**
+   * Feed the next chunk, in order. Synchronous; never throws. The chunk is not kept after the call
+   * returns, so the caller may reuse its buffer.
+   */
   write(chunk: Uint8Array): void;
   /** After the last chunk: the report. Never rejects. */
   finish(): Promise<ValidationReport>;
@@ -215,9 +219,19 @@ export async function inspectFile(
     caps: options.caps,
   });
   try {
-    await stat(path);
-    const stream = createReadStream(path, { highWaterMark: 1024 * 1024 });
-    for await (const chunk of stream) inspector.write(chunk as Buffer);
+    // One buffer, reused for every read: the inspector copies what it keeps, and a stream's fresh
+    // 1 MiB buffer per chunk would pile up as external memory between garbage collections.
+    const fh = await open(path, 'r');
+    try {
+      const buffer = new Uint8Array(READ_CHUNK_BYTES);
+      for (;;) {
+        const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
+        if (bytesRead === 0) break;
+        inspector.write(buffer.subarray(0, bytesRead));
+      }
+    } finally {
+      await fh.close();
+    }
   } catch (e) {
     const report = await inspector.finish();
     report.reasons.push(message('inspection_failed', { detail: e instanceof Error ? e.message : String(e) }));
