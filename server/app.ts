@@ -1,5 +1,7 @@
 // The HTTP application: security baseline, operations endpoints, the tus endpoint and the
 // Remix request handler. No business rules here.
+import { constants as fsConstants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequestHandler } from '@remix-run/express';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
@@ -50,13 +52,17 @@ export function createApp(deps: AppDeps): express.Express {
     res.status(deps.isShuttingDown?.() ? 503 : 200).json({ status: deps.isShuttingDown?.() ? 'stopping' : 'ok' });
   });
   app.get('/readyz', async (_req, res) => {
+    const storage = await access(config.uploadsDir, fsConstants.W_OK).then(
+      () => 'ok',
+      () => 'unwritable',
+    );
     try {
       await sql`select 1`.execute(db);
       const pending = await pendingMigrations(deps.pool);
-      const ready = pending.length === 0 && !deps.isShuttingDown?.();
-      res.status(ready ? 200 : 503).json({ database: 'ok', pendingMigrations: pending, ready });
+      const ready = pending.length === 0 && storage === 'ok' && !deps.isShuttingDown?.();
+      res.status(ready ? 200 : 503).json({ database: 'ok', storage, pendingMigrations: pending, ready });
     } catch (e) {
-      res.status(503).json({ database: 'unreachable', error: (e as Error).message, ready: false });
+      res.status(503).json({ database: 'unreachable', storage, error: (e as Error).message, ready: false });
     }
   });
 
