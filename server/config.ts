@@ -32,6 +32,8 @@ export const configSchema = z.object({
   UPLOAD_PHOTO_MAX_BYTES: int(15 * 1000 ** 2, 1),
   UPLOAD_QUOTA_BYTES: int(20 * 1024 ** 3, 1),
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(24),
+  // Size of each PATCH the browser widget sends: what a proxy's body limit or a restart can cost.
+  UPLOAD_CHUNK_BYTES: z.coerce.number().int().min(256 * 1024).max(50 * 1024 * 1024).default(50 * 1024 * 1024),
   UPLOAD_LOCKER: z.enum(['postgres', 'memory']).default('postgres'),
   UPLOAD_BENCH_BASELINE: flag.default(false),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -14,6 +14,7 @@ import type express from 'express';
 import type pg from 'pg';
 import type { DB } from '#db/client';
 import { authenticateUploadRequest } from '../../app/domain/uploads/upload-auth.server';
+import { publishUploadSettings } from '../../app/domain/uploads/upload-settings.server';
 import type { UploadRequester } from '../../app/domain/uploads/upload-auth.server';
 import {
   UploadRefusal,
@@ -75,6 +76,7 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
   const locker: Locker =
     config.UPLOAD_LOCKER === 'postgres' ? new PostgresLocker({ connection: deps.pool.options }) : new MemoryLocker();
   const requesters = new WeakMap<IncomingMessage, UploadRequester>();
+  publishUploadSettings({ endpoint: UPLOADS_PATH, chunkBytes: config.UPLOAD_CHUNK_BYTES, limits });
 
   const requesterOf = (req: Request): UploadRequester => {
     const node = nodeOf(req);

@@ -47,8 +47,24 @@ export const uploadViewSchema = z.object({
   status: z.enum(uploadStatuses),
   sha256: z.string().nullable(),
   detectedFormat: z.string().nullable(),
-  problems: z.array(z.string()),
+  /** Why an invalid upload was refused, in both languages. */
+  problems: z.array(z.object({ code: z.string(), fr: z.string(), en: z.string() })),
   createdAt: z.string(),
   expiresAt: z.string().nullable(),
 });
 export type UploadView = z.infer<typeof uploadViewSchema>;
+
+/** A byte count for people: binary units when the number is a power-of-1024 multiple (10 GiB), decimal otherwise (15 MB). */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  // Binary multiples when the number is one (10 GiB), decimal otherwise (15 MB).
+  const base = n % 1024 === 0 && n >= 1024 ? 1024 : 1000;
+  while (v >= base && i < units.length - 1) {
+    v /= base;
+    i++;
+  }
+  const unit = base === 1024 && i > 0 ? units[i]!.replace('B', 'iB') : units[i]!;
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit}`;
+}

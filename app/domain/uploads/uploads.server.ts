@@ -8,7 +8,7 @@ import type { Selectable } from 'kysely';
 import type { DB } from '#db/client';
 import type { Upload } from '#db/types.generated';
 import { enqueueJob } from '../jobs/jobs.server';
-import { fileExtension, isUploadPurpose, purposeExtensions } from './uploads.schema';
+import { fileExtension, formatBytes, isUploadPurpose, purposeExtensions } from './uploads.schema';
 import type { UploadLimits, UploadPurpose, UploadStatus, UploadView } from './uploads.schema';
 
 export type UploadRow = Selectable<Upload>;
@@ -165,9 +165,9 @@ export async function deleteUploadRecord(db: DB, id: string): Promise<void> {
   await db.deleteFrom('upload').where('id', '=', id).execute();
 }
 
-function problemsOf(row: UploadRow): string[] {
-  const report = row.report as { reasons?: Array<{ code?: string }> } | null;
-  return (report?.reasons ?? []).map((r) => String(r.code ?? '')).filter(Boolean);
+function problemsOf(row: UploadRow): UploadView['problems'] {
+  const report = row.report as { reasons?: Array<{ code?: unknown; fr?: unknown; en?: unknown }> } | null;
+  return (report?.reasons ?? []).map((r) => ({ code: String(r.code ?? ''), fr: String(r.fr ?? ''), en: String(r.en ?? '') }));
 }
 
 export function toUploadView(row: UploadRow): UploadView {
@@ -231,18 +231,4 @@ export async function expireUploads(db: DB, uploadsDir: string, now = new Date()
     }
     if (rows.length < 200) return removed;
   }
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  // Binary multiples when the number is one (10 GiB), decimal otherwise (15 MB).
-  const base = n % 1024 === 0 && n >= 1024 ? 1024 : 1000;
-  while (v >= base && i < units.length - 1) {
-    v /= base;
-    i++;
-  }
-  const unit = base === 1024 && i > 0 ? units[i]!.replace('B', 'iB') : units[i]!;
-  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${unit}`;
 }
