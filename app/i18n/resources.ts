@@ -4,10 +4,12 @@ import enCommon from './locales/en/common.json';
 import frCommon from './locales/fr/common.json';
 import enUploads from './locales/en/uploads.json';
 import frUploads from './locales/fr/uploads.json';
+import enIdentity from './locales/en/identity.json';
+import frIdentity from './locales/fr/identity.json';
 
 export const resources = {
-  fr: { common: frCommon, uploads: frUploads },
-  en: { common: enCommon, uploads: enUploads },
+  fr: { common: frCommon, uploads: frUploads, identity: frIdentity },
+  en: { common: enCommon, uploads: enUploads, identity: enIdentity },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];

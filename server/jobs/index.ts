@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { expireUploadsTask } from './expire-uploads';
 import { processUploadTask } from './process-upload';
+import { enforceRetentionTask } from './enforce-retention';
 import { pruneRateLimitsTask } from './prune-rate-limits';
 import { sendEmailTask } from './send-email';
 import { testProbeTask } from './test-probe';
@@ -22,6 +23,7 @@ export function buildTaskList(deps: JobDeps): TaskList {
     process_upload: processUploadTask(deps),
     expire_uploads: expireUploadsTask(deps),
     send_email: sendEmailTask(deps),
+    enforce_retention: enforceRetentionTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
   if (process.env.WORKER_TEST_TASKS === '1') tasks.test_probe = testProbeTask(deps);
@@ -31,5 +33,6 @@ export function buildTaskList(deps: JobDeps): TaskList {
 // graphile-worker crontab format: minute hour day month weekday task ?opts
 export const crontab = [
   '17 * * * * prune_rate_limits ?max=1',
+  '23 3 * * * enforce_retention ?max=1', // personal data past its retention period
   '*/10 * * * * expire_uploads ?max=1', // unfinished uploads past their expiry
 ].join('\n');

@@ -52,16 +52,6 @@ export const emailTemplates = {
       text: `Hello ${p.pseudonym},\n\nYour request to join ${p.organization} was ${p.approved === 'yes' ? 'approved' : 'rejected'}.\n${p.url}${signature.en}`,
     }),
   },
-  account_deleted: {
-    fr: () => ({
-      subject: 'Votre compte a été supprimé',
-      text: `Bonjour,\n\nVotre compte terridata a été supprimé à votre demande. Vos données personnelles ont été effacées ; vos contributions publiques restent visibles sous le nom « compte supprimé ».${signature.fr}`,
-    }),
-    en: () => ({
-      subject: 'Your account was deleted',
-      text: `Hello,\n\nYour terridata account was deleted as you asked. Your personal data was erased; your public contributions stay visible under the name “deleted account”.${signature.en}`,
-    }),
-  },
 } satisfies Record<string, Template>;
 
 export type EmailTemplate = keyof typeof emailTemplates;

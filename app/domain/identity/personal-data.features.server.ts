@@ -1,0 +1,6 @@
+// Every area's personal-data registrations, loaded wherever the registry is used (account
+// export and deletion, the retention job): import those functions from this module. Each
+// area appends one import line for its own registration module.
+import './personal-data.identity.server';
+
+export { deleteAccount, enforceRetention, exportPersonalData, personalDataRegistrations } from './personal-data.server';
