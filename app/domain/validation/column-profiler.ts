@@ -552,6 +552,20 @@ export class ColumnProfiler {
     c.nonEmpty++;
     let h = 0x811c9dc5;
     let h2 = 0x27d4eb2f;
+    const alive = c.alive;
+    if (alive === 0) {
+      // Nothing left to recognise (a free-text column): only the hashes.
+      for (let i = s; i < e; i++) {
+        const x = b[i]!;
+        h = Math.imul(h ^ x, 16777619);
+        h2 = ((h2 << 5) + h2 + x) | 0;
+      }
+      const mixed = fmix32(h);
+      c.hll.add(mixed);
+      this.cellHashHi = mixed;
+      this.cellHashLo = fmix32(h2 ^ (e - s));
+      return;
+    }
     let seen = 0;
     for (let i = s; i < e; i++) {
       const x = b[i]!;
@@ -563,8 +577,6 @@ export class ColumnProfiler {
     c.hll.add(mixed);
     this.cellHashHi = mixed;
     this.cellHashLo = fmix32(h2 ^ (e - s));
-    const alive = c.alive;
-    if (alive === 0) return;
     let failed = 0;
     const len = e - s;
 

@@ -49,16 +49,20 @@ export class HyperLogLog {
  */
 export class BoundedHashSet {
   // Interleaved halves: one cache line per probe. (0, 0) marks an empty slot, so that hash is remapped.
-  private readonly slots: Uint32Array;
-  private readonly mask: number;
+  // The table starts small and doubles up to its cap, so small files stay in the CPU cache.
+  private slots: Uint32Array;
+  private mask: number;
   private size = 0;
+  private readonly maxSlots: number;
   overflowed = false;
 
   constructor(readonly capacity: number) {
     let slots = 1;
     while (slots < capacity * 2) slots <<= 1; // load factor ≤ 0.5 keeps probes short
-    this.slots = new Uint32Array(slots * 2);
-    this.mask = slots - 1;
+    this.maxSlots = slots;
+    const initial = Math.min(slots, 1 << 14);
+    this.slots = new Uint32Array(initial * 2);
+    this.mask = initial - 1;
   }
 
   /** Returns true when the hash was already present. */
@@ -79,10 +83,28 @@ export class BoundedHashSet {
         t[i * 2] = hi;
         t[i * 2 + 1] = lo;
         this.size++;
+        if (this.size * 2 > this.mask + 1 && this.mask + 1 < this.maxSlots) this.grow();
         return false;
       }
       if (a === hi && b === lo) return true;
       i = (i + 1) & this.mask;
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const slots = (this.mask + 1) * 2;
+    this.slots = new Uint32Array(slots * 2);
+    this.mask = slots - 1;
+    const t = this.slots;
+    for (let k = 0; k < old.length; k += 2) {
+      const hi = old[k]!;
+      const lo = old[k + 1]!;
+      if (hi === 0 && lo === 0) continue;
+      let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
+      while (t[i * 2] !== 0 || t[i * 2 + 1] !== 0) i = (i + 1) & this.mask;
+      t[i * 2] = hi;
+      t[i * 2 + 1] = lo;
     }
   }
 }
