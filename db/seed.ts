@@ -1,11 +1,22 @@
 // Demo data: seeded when the embedded default starts on an empty database, or when
 // SEED_DEMO=1. Every seed step is idempotent (upserts), so a second start neither
 // duplicates nor fails. Each feature adds its own step to the list below.
+import { seedReferenceLists } from '../app/domain/contributions/reference.server';
 import type { DB } from './client';
 
 export type SeedStep = { name: string; run: (db: DB) => Promise<void> };
 
 const steps: SeedStep[] = [];
+
+/**
+ * Reference data every installation needs (not demo data): seeded at every start, never
+ * overwriting what admins changed.
+ */
+const referenceSteps: SeedStep[] = [{ name: 'themes and licences', run: seedReferenceLists }];
+
+export async function seedReferenceData(db: DB): Promise<void> {
+  for (const step of referenceSteps) await step.run(db);
+}
 
 export async function databaseIsEmpty(db: DB): Promise<boolean> {
   const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();

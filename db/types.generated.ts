@@ -33,6 +33,45 @@ export interface AuditLog {
   target_type: string | null;
 }
 
+export interface Contribution {
+  audit_pending: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  current_revision_id: string | null;
+  id: Generated<string>;
+  kind: string;
+  organization_id: string | null;
+  personal_data: Generated<boolean>;
+  state: Generated<string>;
+  submitted_at: Timestamp | null;
+  submitter_id: string;
+  target_dataset_id: string | null;
+  title: Generated<string>;
+  updated_at: Generated<Timestamp>;
+  version: Generated<number>;
+}
+
+export interface ContributionRevision {
+  contribution_id: string;
+  created_at: Generated<Timestamp>;
+  frozen_at: Timestamp | null;
+  id: Generated<string>;
+  metadata: Generated<Json>;
+  number: number;
+  rights_statement: Json | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Dataset {
+  created_at: Generated<Timestamp>;
+  current_version_id: string | null;
+  id: Generated<string>;
+  metadata: Json;
+  organization_id: string | null;
+  slug: string;
+  state: Generated<string>;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface EmailOutbox {
   attempts: Generated<number>;
   body_text: string;
@@ -96,6 +135,14 @@ export interface LegalPage {
   version: Generated<number>;
 }
 
+export interface Licence {
+  id: string;
+  name: string;
+  position: Generated<number>;
+  traceable: Generated<boolean>;
+  url: string;
+}
+
 export interface Membership {
   created_at: Generated<Timestamp>;
   organization_id: string;
@@ -112,6 +159,19 @@ export interface MembershipRequest {
   organization_id: string;
   status: Generated<string>;
   user_id: string;
+}
+
+export interface ModerationEvent {
+  action: string;
+  actor_id: string | null;
+  comment: string | null;
+  contribution_id: string;
+  created_at: Generated<Timestamp>;
+  from_state: string;
+  id: Generated<number>;
+  reason_code: string | null;
+  revision_id: string | null;
+  to_state: string;
 }
 
 export interface ModeratorScope {
@@ -195,6 +255,13 @@ export interface ReputationFlag {
   window_start: Timestamp;
 }
 
+export interface RevisionUpload {
+  added_at: Generated<Timestamp>;
+  position: Generated<number>;
+  revision_id: string;
+  upload_id: string;
+}
+
 export interface Sessions {
   created_at: Generated<Timestamp>;
   expires_at: Timestamp;
@@ -215,6 +282,14 @@ export interface Territory {
   population: number | null;
   postal_codes: Generated<string[]>;
   siren: string | null;
+}
+
+export interface Theme {
+  active: Generated<boolean>;
+  code: string;
+  label_en: string;
+  label_fr: string;
+  position: Generated<number>;
 }
 
 export interface Upload {
@@ -259,14 +334,19 @@ export interface Users {
 
 export interface DB {
   audit_log: AuditLog;
+  contribution: Contribution;
+  contribution_revision: ContributionRevision;
+  dataset: Dataset;
   email_outbox: EmailOutbox;
   email_token: EmailToken;
   job_worker: JobWorker;
   ledger_checkpoint: LedgerCheckpoint;
   ledger_verification: LedgerVerification;
   legal_page: LegalPage;
+  licence: Licence;
   membership: Membership;
   membership_request: MembershipRequest;
+  moderation_event: ModerationEvent;
   moderator_scope: ModeratorScope;
   organization: Organization;
   rate_limit: RateLimit;
@@ -274,8 +354,10 @@ export interface DB {
   reputation_balance: ReputationBalance;
   reputation_entry: ReputationEntry;
   reputation_flag: ReputationFlag;
+  revision_upload: RevisionUpload;
   sessions: Sessions;
   territory: Territory;
+  theme: Theme;
   upload: Upload;
   users: Users;
 }

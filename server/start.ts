@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSy
 import type { Socket } from 'node:net';
 import path from 'node:path';
 import type { ServerBuild } from '@remix-run/node';
-import { seedDemoData, databaseIsEmpty } from '../db/seed';
+import { databaseIsEmpty, seedDemoData, seedReferenceData } from '../db/seed';
 import { ConfigError, parseConfig } from './config';
 import type { Config } from './config';
 import { buildDirectory, createApp } from './app';
@@ -77,6 +77,7 @@ async function main() {
   const database = await openDatabase(config, (m) => logger.info(m));
   if (database.migrated.length) logger.info({ migrations: database.migrated }, 'migrations applied');
 
+  await seedReferenceData(database.db);
   const seed = config.SEED_DEMO ?? (database.embedded && (await databaseIsEmpty(database.db)));
   if (seed) {
     await seedDemoData(database.db);

@@ -1,6 +1,8 @@
 // Message catalogues, one JSON file per area and language. Add a namespace here when an
 // area adds its catalogue (both languages).
 import enCommon from './locales/en/common.json';
+import enContributions from './locales/en/contributions.json';
+import frContributions from './locales/fr/contributions.json';
 import frCommon from './locales/fr/common.json';
 import enUploads from './locales/en/uploads.json';
 import frUploads from './locales/fr/uploads.json';
@@ -8,8 +10,8 @@ import enIdentity from './locales/en/identity.json';
 import frIdentity from './locales/fr/identity.json';
 
 export const resources = {
-  fr: { common: frCommon, uploads: frUploads, identity: frIdentity },
-  en: { common: enCommon, uploads: enUploads, identity: enIdentity },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];
