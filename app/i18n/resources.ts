@@ -6,12 +6,14 @@ import frContributions from './locales/fr/contributions.json';
 import frCommon from './locales/fr/common.json';
 import enUploads from './locales/en/uploads.json';
 import frUploads from './locales/fr/uploads.json';
+import enReputation from './locales/en/reputation.json';
+import frReputation from './locales/fr/reputation.json';
 import enIdentity from './locales/en/identity.json';
 import frIdentity from './locales/fr/identity.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, reputation: frReputation },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, reputation: enReputation },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];

@@ -283,3 +283,19 @@ export async function resolveMutualConfirmationFlag(
     .execute();
   return { reversed };
 }
+
+/** An admin's decision, in its own transaction; `ok: false` when the flag was already handled. */
+export async function resolveFlag(
+  db: DB,
+  flagId: number,
+  adminId: string,
+  decision: 'reverse' | 'dismiss',
+): Promise<{ ok: true; reversed: number } | { ok: false }> {
+  try {
+    const r = await db.transaction().execute((trx) => resolveMutualConfirmationFlag(trx, flagId, adminId, decision));
+    return { ok: true, reversed: r.reversed.length };
+  } catch (e) {
+    if (e instanceof LedgerError) return { ok: false };
+    throw e;
+  }
+}

@@ -79,7 +79,7 @@ type EntryRow = Omit<PublicEntry, 'created_at'> & { created_at: Date };
 const toPublic = (r: EntryRow): PublicEntry => ({ ...r, created_at: r.created_at.toISOString() });
 
 export interface EntryPage {
-  entries: PublicEntry[];
+  entries: (PublicEntry & { reverses_seq: number | null })[];
   page: number;
   pages: number;
   total: number;
@@ -93,15 +93,18 @@ export async function listSubjectEntries(db: DB, subject: LedgerSubject, page = 
   const p = Math.min(Math.max(1, page), pages);
   const top = total - (p - 1) * perPage;
   const rows = await db
-    .selectFrom('reputation_entry')
-    .select(entryColumns)
-    .where('subject_type', '=', subject.type)
-    .where('subject_id', '=', subject.id)
-    .where('seq', '<=', top)
-    .where('seq', '>', top - perPage)
-    .orderBy('seq', 'desc')
+    .selectFrom('reputation_entry as e')
+    .select(entryColumns.map((c) => `e.${c}` as const))
+    .select((eb) =>
+      eb.selectFrom('reputation_entry as r').select('r.seq').whereRef('r.id', '=', 'e.reverses_entry_id').as('reverses_seq'),
+    )
+    .where('e.subject_type', '=', subject.type)
+    .where('e.subject_id', '=', subject.id)
+    .where('e.seq', '<=', top)
+    .where('e.seq', '>', top - perPage)
+    .orderBy('e.seq', 'desc')
     .execute();
-  return { entries: rows.map(toPublic), page: p, pages, total };
+  return { entries: rows.map((r) => ({ ...toPublic(r), reverses_seq: r.reverses_seq })), page: p, pages, total };
 }
 
 /** The whole chain in order, in batches (for the CSV and JSON exports). */
