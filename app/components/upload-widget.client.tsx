@@ -41,70 +41,68 @@ export default function UploadWidget(props: UploadWidgetProps) {
   callbacks.current = props;
   const [error, setError] = useState<string | null>(null);
 
-  // One Uppy per purpose, created once; the stable id keeps tus fingerprints across reloads.
-  const [uppy] = useState(() =>
-    new Uppy({
-      id: `terridata-${props.purpose}`,
-      autoProceed: true,
-      meta: { purpose: props.purpose },
-      restrictions: {
-        maxFileSize: props.maxBytes,
-        allowedFileTypes: props.extensions.map((e) => `.${e}`),
-      },
-      locale: (props.strings
-        ? { strings: props.strings, pluralize: (n: number) => (n === 1 ? 0 : 1) }
-        : undefined) as UppyOptions<Meta, Body>['locale'],
-    }).use(Tus, {
-      endpoint: props.endpoint,
-      chunkSize: Math.min(props.chunkBytes, MAX_CHUNK),
-      removeFingerprintOnSuccess: true,
-      allowedMetaFields: ['purpose', 'name', 'type'],
-      // A refusal (4xx) will not change by retrying; a dropped connection or a restart will.
-      onShouldRetry: (err, _attempt, _opts, next) => {
-        const status = err.originalResponse?.getStatus() ?? 0;
-        return status >= 400 && status < 500 && status !== 409 && status !== 423 ? false : next(err);
-      },
-    }),
-  );
+  const { purpose, endpoint, chunkBytes, maxBytes } = props;
+  const extensions = props.extensions.join(',');
+  const strings = props.strings;
 
+  // One Uppy per purpose, created once per mount, outside render (an effect, so React's
+  // development double-mount gets a working instance). Its id is stable: the tus
+  // fingerprints it stores survive a reload.
   useEffect(() => {
     if (!target.current) return;
-    uppy.use(Dashboard, {
-      inline: true,
-      target: target.current,
-      height: 320,
-      width: '100%',
-      hideProgressDetails: false,
-      proudlyDisplayPoweredByUppy: false,
-      hideRetryButton: false,
-      hidePauseResumeButton: false,
-      hideCancelButton: false,
-      showRemoveButtonAfterComplete: false,
-    });
-    const onError = (file: { name?: string } | undefined, err: unknown) => {
+    const uppy = new Uppy({
+      id: `terridata-${purpose}`,
+      autoProceed: true,
+      meta: { purpose },
+      restrictions: {
+        maxFileSize: maxBytes,
+        allowedFileTypes: extensions.split(',').map((e) => `.${e}`),
+      },
+      locale: (strings
+        ? { strings, pluralize: (n: number) => (n === 1 ? 0 : 1) }
+        : undefined) as UppyOptions<Meta, Body>['locale'],
+    })
+      .use(Tus, {
+        endpoint,
+        chunkSize: Math.min(chunkBytes, MAX_CHUNK),
+        removeFingerprintOnSuccess: true,
+        allowedMetaFields: ['purpose', 'name', 'type'],
+        // A refusal (4xx) will not change by retrying; a dropped connection or a restart will.
+        onShouldRetry: (err, _attempt, _opts, next) => {
+          const status = err.originalResponse?.getStatus() ?? 0;
+          return status >= 400 && status < 500 && status !== 409 && status !== 423 ? false : next(err);
+        },
+      })
+      .use(Dashboard, {
+        inline: true,
+        target: target.current,
+        height: 320,
+        width: '100%',
+        hideProgressDetails: false,
+        proudlyDisplayPoweredByUppy: false,
+        hideRetryButton: false,
+        hidePauseResumeButton: false,
+        hideCancelButton: false,
+        showRemoveButtonAfterComplete: false,
+      });
+    uppy.on('upload-error', (file, err) => {
       setError(callbacks.current.formatError(file?.name ?? '', serverMessage(err)));
-    };
-    const onSuccess = (file: { name?: string } | undefined, response: { uploadURL?: string }) => {
+    });
+    uppy.on('upload-success', (file, response) => {
       setError(null);
       callbacks.current.onUploaded?.({ name: file?.name ?? '', uploadUrl: response?.uploadURL ?? null });
-    };
-    const onUploadStart = () => {
+    });
+    uppy.on('upload', () => {
       setError(null);
       callbacks.current.onProgress?.();
-    };
-    uppy.on('upload-error', onError);
-    uppy.on('upload-success', onSuccess);
-    uppy.on('upload', onUploadStart);
+    });
     return () => {
-      uppy.off('upload-error', onError);
-      uppy.off('upload-success', onSuccess);
-      uppy.off('upload', onUploadStart);
-      const dashboard = uppy.getPlugin('Dashboard');
-      if (dashboard) uppy.removePlugin(dashboard);
+      // Leaving the page pauses: the bytes stay on the server and re-selecting the file
+      // resumes. (Uppy's destroy() would cancel, and tus would delete the upload.)
+      uppy.pauseAll();
+      uppy.iteratePlugins((plugin) => uppy.removePlugin(plugin));
     };
-  }, [uppy]);
-
-  useEffect(() => () => uppy.destroy(), [uppy]);
+  }, [purpose, endpoint, chunkBytes, maxBytes, extensions, strings]);
 
   return (
     <div className="upload-widget">

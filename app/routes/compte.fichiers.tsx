@@ -5,7 +5,7 @@ import { useLoaderData } from '@remix-run/react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import uppyCoreCss from '@uppy/core/css/style.min.css?url';
 import uppyDashboardCss from '@uppy/dashboard/css/style.min.css?url';
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import UploadWidget from '~/components/upload-widget.client';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -74,7 +74,11 @@ export default function MyFiles() {
     timeStyle: 'short',
     timeZone: 'Europe/Paris',
   });
-  const uppyStrings = t('uppy', { returnObjects: true }) as unknown;
+  // One object per language: the widget re-creates Uppy when its strings change.
+  const uppyStrings = useMemo(() => {
+    const s = t('uppy', { returnObjects: true }) as unknown;
+    return typeof s === 'object' && s ? (s as Record<string, string>) : undefined;
+  }, [t]);
 
   return (
     <div className="stack">
@@ -108,7 +112,7 @@ export default function MyFiles() {
           chunkBytes={settings.chunkBytes}
           maxBytes={settings.maxBytes[purpose]}
           extensions={settings.extensions[purpose]}
-          strings={typeof uppyStrings === 'object' && uppyStrings ? (uppyStrings as Record<string, string>) : undefined}
+          strings={uppyStrings}
           label={t('widget.label')}
           formatError={(name, message) => t('widget.failed', { name, message: message || t('refusal.generic') })}
           onProgress={() => {
