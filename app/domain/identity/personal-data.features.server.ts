@@ -2,5 +2,6 @@
 // export and deletion, the retention job): import those functions from this module. Each
 // area appends one import line for its own registration module.
 import './personal-data.identity.server';
+import '../reputation/personal-data.server';
 
 export { deleteAccount, enforceRetention, exportPersonalData, personalDataRegistrations } from './personal-data.server';

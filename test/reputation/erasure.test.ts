@@ -1,0 +1,33 @@
+// Deleting an account (identity's RGPD erasure) leaves its chain intact and verifiable; the
+// user's data export includes their ledger.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deleteAccount, exportPersonalData } from '../../app/domain/identity/personal-data.features.server';
+import { subjectLabel } from '../../app/domain/reputation/reputation.server';
+import { verifyLedger } from '../../app/domain/reputation/verify.server';
+import { createTestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
+import { append, createUser } from './helpers';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => t?.close());
+
+describe('the ledger and personal data', () => {
+  it('exports a user’s chain with their data, and keeps it whole when the account is deleted', async () => {
+    const id = await createUser(t.db, { pseudonym: 'Éva' });
+    const subject = { type: 'user' as const, id };
+    await append(t.db, { subject, reason: 'dataset_contribution_approved', ref: { type: 'contribution', id: 'c-1' } });
+    await append(t.db, { subject, reason: 'reuse_declared' });
+    const exported = (await exportPersonalData(t.db, id)).data.reputation as { balance: number; entries: { hash: string }[] };
+    expect(exported.balance).toBe(30);
+    expect(exported.entries).toHaveLength(2);
+
+    await deleteAccount(t.db, id);
+    const rows = await t.db.selectFrom('reputation_entry').select('hash').where('subject_id', '=', id).orderBy('seq').execute();
+    expect(rows.map((r) => r.hash)).toEqual(exported.entries.map((e) => e.hash));
+    expect((await verifyLedger(t.db)).ok).toBe(true);
+    expect(await subjectLabel(t.db, subject)).toMatchObject({ name: null, deleted: true, exists: true });
+  });
+});
