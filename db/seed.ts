@@ -2,6 +2,7 @@
 // SEED_DEMO=1. Every seed step is idempotent (upserts), so a second start neither
 // duplicates nor fails. Each feature adds its own step to the list below.
 import { seedReferenceLists } from '../app/domain/contributions/reference.server';
+import { seedDemoLedger } from '../app/domain/reputation/seed.server';
 import type { DB } from './client';
 
 export type SeedStep = { name: string; run: (db: DB) => Promise<void> };
@@ -26,3 +27,6 @@ export async function databaseIsEmpty(db: DB): Promise<boolean> {
 export async function seedDemoData(db: DB): Promise<void> {
   for (const step of steps) await step.run(db);
 }
+
+// Reputation: a few ledger entries for the demo accounts (after the steps that create them).
+steps.push({ name: 'reputation ledger', run: seedDemoLedger });

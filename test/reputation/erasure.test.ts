@@ -2,7 +2,8 @@
 // user's data export includes their ledger.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteAccount, exportPersonalData } from '../../app/domain/identity/personal-data.features.server';
-import { subjectLabel } from '../../app/domain/reputation/reputation.server';
+import { getStanding, subjectLabel } from '../../app/domain/reputation/reputation.server';
+import { seedDemoLedger } from '../../app/domain/reputation/seed.server';
 import { verifyLedger } from '../../app/domain/reputation/verify.server';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
@@ -29,5 +30,17 @@ describe('the ledger and personal data', () => {
     expect(rows.map((r) => r.hash)).toEqual(exported.entries.map((e) => e.hash));
     expect((await verifyLedger(t.db)).ok).toBe(true);
     expect(await subjectLabel(t.db, subject)).toMatchObject({ name: null, deleted: true, exists: true });
+  });
+
+  it('the demo seed step gives demo accounts a ledger, once', async () => {
+    const id = await createUser(t.db, { pseudonym: 'Démo' });
+    await t.db.updateTable('users').set({ is_demo: true }).where('id', '=', id).execute();
+    await seedDemoLedger(t.db);
+    const first = await getStanding(t.db, { type: 'user', id });
+    expect(first.balance).toBe(56);
+    expect(first.privileges.held).toEqual(['trusted_observer']);
+    await seedDemoLedger(t.db);
+    expect((await getStanding(t.db, { type: 'user', id })).entries).toBe(first.entries);
+    expect((await verifyLedger(t.db)).ok).toBe(true);
   });
 });
