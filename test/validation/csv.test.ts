@@ -1,7 +1,8 @@
 // CSV reports: the bad inputs of issue 5, French formats, and the streaming API's chunking.
 import { describe, expect, it } from 'vitest';
 import type { ValidationReport } from '../../app/domain/validation/report.schema';
-import { buildZip, inspectBytes, inspectInChunks } from './fixtures';
+import { inspectFile } from '../../app/domain/validation/inspect.server';
+import { buildZip, inspectBytes, inspectInChunks, writeFixture } from './fixtures';
 
 const cp1252 = (s: string): Buffer => {
   // Windows-1252 agrees with Latin-1 for the accented letters used here; the euro sign differs.
@@ -167,6 +168,16 @@ describe('CSV analysis', () => {
     expect(r.csv?.duplicateRows).toMatchObject({ count: 1, exact: true });
     expect(column(r, 'a')).toMatchObject({ emptyCount: 0, nonEmptyCount: 4, distinctEstimate: 3 });
     expect(r.csv?.sample[3]).toEqual(['3', 'z, quoted', '']);
+  });
+
+  it('counts duplicates exactly across batches, and as a lower bound past the set capacity', async () => {
+    const rows = Array.from({ length: 150_000 }, (_, i) => `${i % 100_000},x`);
+    const exact = await inspectFile(writeFixture('dup-many.csv', `n,s\n${rows.join('\n')}\n`));
+    expect(exact.csv?.duplicateRows).toMatchObject({ count: 50_000, exact: true });
+    const capped = await inspectFile(writeFixture('dup-capped.csv', `n,s\n${rows.join('\n')}\n`), { caps: { duplicateSetCapacity: 1000 } });
+    expect(capped.csv?.duplicateRows.exact).toBe(false);
+    expect(capped.csv?.duplicateRows.count).toBeGreaterThan(0);
+    expect(capped.csv?.duplicateRows.count).toBeLessThan(50_000);
   });
 
   it('estimates distinct values and min/max on many rows', async () => {

@@ -462,16 +462,19 @@ function euroValue(b: Uint8Array, s: number, e: number): number {
 }
 const SCRATCH = new Uint8Array(64);
 
-const BOOLEAN_WORDS = new Set(['true', 'false', 'vrai', 'faux', 'oui', 'non', 'yes', 'no']);
+// Words as base-32 numbers of their lower-case letters: a Set<number> lookup, no string per cell.
+const wordKey = (w: string): number => [...w].reduce((k, ch) => k * 32 + (ch.charCodeAt(0) - 96), 0);
+const BOOLEAN_KEYS = new Set(['true', 'false', 'vrai', 'faux', 'oui', 'non', 'yes', 'no'].map(wordKey));
 function isBoolean(b: Uint8Array, s: number, e: number): boolean {
   const len = e - s;
   if (len < 2 || len > 5) return false;
-  let w = '';
+  let k = 0;
   for (let i = s; i < e; i++) {
-    const c = b[i]!;
-    w += String.fromCharCode(c >= 65 && c <= 90 ? c + 32 : c);
+    const c = b[i]! | 32;
+    if (c < 97 || c > 122) return false;
+    k = k * 32 + (c - 96);
   }
-  return BOOLEAN_WORDS.has(w);
+  return BOOLEAN_KEYS.has(k);
 }
 
 // --- the profiler -----------------------------------------------------------------------

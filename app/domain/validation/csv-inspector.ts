@@ -5,7 +5,7 @@ import { isUtf8 } from 'node:buffer';
 import { ColumnProfiler } from './column-profiler';
 import { message } from './messages';
 import type { CsvReport, InspectionCaps, ReportMessage } from './report.schema';
-import { BoundedHashSet, fmix32 } from './sketches';
+import { DuplicateCounter, fmix32 } from './sketches';
 import { decoderFor, type TextDecoding } from './text-decoding';
 
 const QUOTE = 34;
@@ -203,7 +203,7 @@ export class CsvInspector {
   private readonly delim: number;
   private readonly columnCount: number;
   private readonly analysedColumns: number;
-  private readonly duplicates: BoundedHashSet;
+  private readonly duplicates: DuplicateCounter;
   private readonly fieldBuf: Uint8Array;
   private readonly columnNames: string[];
 
@@ -255,7 +255,7 @@ export class CsvInspector {
     this.analysedColumns = Math.min(this.columnCount, caps.maxColumns);
     this.columnNames = Array.from({ length: this.analysedColumns }, (_, i) => this.sniff.header[i] || `column_${i + 1}`);
     this.profiler = new ColumnProfiler(this.columnNames);
-    this.duplicates = new BoundedHashSet(caps.duplicateSetCapacity);
+    this.duplicates = new DuplicateCounter(caps.duplicateSetCapacity);
     this.fieldBuf = new Uint8Array(caps.maxCellBytes);
     this.startRecord();
     // The BOM is not part of the first cell.
@@ -517,7 +517,7 @@ export class CsvInspector {
           this.raggedCount++;
           if (this.raggedLines.length < RAGGED_LINES_KEPT) this.raggedLines.push(this.recordLine);
         }
-        if (this.duplicates.addOrHas(fmix32(this.rowHi ^ this.fieldIndex), fmix32(this.rowLo))) this.duplicateRows++;
+        this.duplicates.add(fmix32(this.rowHi ^ this.fieldIndex), fmix32(this.rowLo));
         if (this.sampleRow !== null) this.sample.push(this.sampleRow);
       }
     }
@@ -536,6 +536,8 @@ export class CsvInspector {
       this.endRecord();
     }
     this.state = S_FIELD_START;
+    this.duplicates.flush();
+    this.duplicateRows = this.duplicates.duplicates;
     const columns = this.profiler.report();
     let leading = 0;
     while (leading < columns.length && columns[leading]!.nonEmptyCount === 0) leading++;
@@ -569,7 +571,7 @@ export class CsvInspector {
       emptyRows: this.emptyRows,
       duplicateRows: {
         count: this.duplicateRows,
-        method: 'hash-set-64',
+        method: 'sorted-hash-set-52',
         exact: !this.duplicates.overflowed,
         capacity: this.duplicates.capacity,
       },

@@ -102,7 +102,8 @@ export const csvReportSchema = tableReportSchema.extend({
   emptyRows: z.number().int(),
   duplicateRows: z.object({
     count: z.number().int(),
-    method: z.literal('hash-set-64'),
+    /** Exact on 52-bit row hashes (sorted batches merged into a sorted set). */
+    method: z.literal('sorted-hash-set-52'),
     /** False when more distinct rows were seen than the set holds: count is then a lower bound. */
     exact: z.boolean(),
     capacity: z.number().int(),

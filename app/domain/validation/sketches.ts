@@ -43,68 +43,68 @@ export class HyperLogLog {
 }
 
 /**
- * Open-addressing set of 64-bit hashes (two 32-bit halves) with a fixed capacity. Once full it
- * stops inserting but still answers membership, so duplicate counts become a lower bound and the
- * caller reports them as inexact. A 64-bit hash makes false duplicates negligible (~n²/2⁶⁵).
+ * Exact duplicate counting over 52-bit row hashes, in bounded memory. Hashes are batched, the
+ * batch sorted (native typed-array sort) and merged into a sorted set: sequential memory access
+ * instead of one cache miss per row in a hash table, several times faster on large files.
+ * Once the set holds `capacity` distinct hashes it stops growing but still answers membership,
+ * so the count becomes a lower bound (`overflowed`). With 52 bits, false duplicates are
+ * negligible (about n²/2⁵³: 10⁻⁴ for a million rows).
  */
-export class BoundedHashSet {
-  // Interleaved halves: one cache line per probe. (0, 0) marks an empty slot, so that hash is remapped.
-  // The table starts small and doubles up to its cap, so small files stay in the CPU cache.
-  private slots: Uint32Array;
-  private mask: number;
-  private size = 0;
-  private readonly maxSlots: number;
+export class DuplicateCounter {
+  private readonly batch = new Float64Array(1 << 16);
+  private batchSize = 0;
+  private set = new Float64Array(1 << 12);
+  private setSize = 0;
+  private spare = new Float64Array(1 << 12);
+  duplicates = 0;
   overflowed = false;
 
-  constructor(readonly capacity: number) {
-    let slots = 1;
-    while (slots < capacity * 2) slots <<= 1; // load factor ≤ 0.5 keeps probes short
-    this.maxSlots = slots;
-    const initial = Math.min(slots, 1 << 14);
-    this.slots = new Uint32Array(initial * 2);
-    this.mask = initial - 1;
+  constructor(readonly capacity: number) {}
+
+  add(hi: number, lo: number): void {
+    this.batch[this.batchSize++] = (hi & 0xfffff) * 4294967296 + (lo >>> 0);
+    if (this.batchSize === this.batch.length) this.flush();
   }
 
-  /** Returns true when the hash was already present. */
-  addOrHas(hi: number, lo: number): boolean {
-    hi >>>= 0;
-    lo >>>= 0;
-    if (hi === 0 && lo === 0) lo = 1;
-    const t = this.slots;
-    let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-    for (;;) {
-      const a = t[i * 2]!;
-      const b = t[i * 2 + 1]!;
-      if (a === 0 && b === 0) {
-        if (this.size >= this.capacity) {
-          this.overflowed = true;
-          return false;
-        }
-        t[i * 2] = hi;
-        t[i * 2 + 1] = lo;
-        this.size++;
-        if (this.size * 2 > this.mask + 1 && this.mask + 1 < this.maxSlots) this.grow();
-        return false;
-      }
-      if (a === hi && b === lo) return true;
-      i = (i + 1) & this.mask;
+  /** Counts the pending batch; call before reading `duplicates`. */
+  flush(): void {
+    const n = this.batchSize;
+    if (n === 0) return;
+    this.batchSize = 0;
+    const b = this.batch.subarray(0, n).sort();
+    // Unique keys of the batch, duplicates inside the batch counted.
+    let u = 0;
+    for (let i = 0; i < n; i++) {
+      if (u > 0 && b[i] === b[u - 1]) this.duplicates++;
+      else b[u++] = b[i]!;
     }
-  }
-
-  private grow(): void {
-    const old = this.slots;
-    const slots = (this.mask + 1) * 2;
-    this.slots = new Uint32Array(slots * 2);
-    this.mask = slots - 1;
-    const t = this.slots;
-    for (let k = 0; k < old.length; k += 2) {
-      const hi = old[k]!;
-      const lo = old[k + 1]!;
-      if (hi === 0 && lo === 0) continue;
-      let i = (lo ^ Math.imul(hi, 0x9e3779b1)) & this.mask;
-      while (t[i * 2] !== 0 || t[i * 2 + 1] !== 0) i = (i + 1) & this.mask;
-      t[i * 2] = hi;
-      t[i * 2 + 1] = lo;
+    const room = this.capacity - this.setSize;
+    const need = this.setSize + Math.min(u, room);
+    if (this.spare.length < need) {
+      let size = this.spare.length;
+      while (size < need) size *= 2;
+      this.spare = new Float64Array(Math.min(size, this.capacity));
     }
+    // Merge: keys already in the set are duplicates; new ones are inserted while there is room.
+    const s = this.set;
+    const out = this.spare;
+    let i = 0;
+    let j = 0;
+    let k = 0;
+    let inserted = 0;
+    while (i < u) {
+      const key = b[i]!;
+      while (j < this.setSize && s[j]! < key) out[k++] = s[j++]!;
+      if (j < this.setSize && s[j] === key) this.duplicates++;
+      else if (inserted < room) {
+        out[k++] = key;
+        inserted++;
+      } else this.overflowed = true;
+      i++;
+    }
+    while (j < this.setSize) out[k++] = s[j++]!;
+    this.spare = this.set;
+    this.set = out;
+    this.setSize = k;
   }
 }
