@@ -104,8 +104,15 @@ export class JsonInspector implements JsonHandler {
     this.territory = metropoleDeLyon();
   }
 
+  private started = false;
+
   write(chunk: Uint8Array): void {
     if (this.syntaxError) return;
+    if (!this.started && chunk.length > 0) {
+      this.started = true;
+      // RFC 8259 lets a parser ignore a byte order mark; spreadsheet tools write one.
+      if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+    }
     try {
       this.tokenizer.write(chunk);
     } catch (e) {

@@ -79,6 +79,29 @@ export class DuplicateCounter {
       else b[u++] = b[i]!;
     }
     const room = this.capacity - this.setSize;
+    if (room === 0) {
+      // Full: membership only, by binary search, without rewriting the set.
+      const s = this.set;
+      for (let i = 0; i < u; i++) {
+        const key = b[i]!;
+        let lo = 0;
+        let hi = this.setSize - 1;
+        let found = false;
+        while (lo <= hi) {
+          const mid = (lo + hi) >>> 1;
+          const v = s[mid]!;
+          if (v === key) {
+            found = true;
+            break;
+          }
+          if (v < key) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        if (found) this.duplicates++;
+        else this.overflowed = true;
+      }
+      return;
+    }
     const need = this.setSize + Math.min(u, room);
     if (this.spare.length < need) {
       let size = this.spare.length;
