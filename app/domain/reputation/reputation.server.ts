@@ -225,7 +225,7 @@ function labelJoin(type: SubjectType) {
 const labelCols = (type: SubjectType) =>
   type === 'user' ? sql`n.pseudonym as name, (n.deleted_at is not null) as deleted` : sql`n.name as name, false as deleted`;
 
-/** All-time: the balances (uses the (subject_type, balance desc) index). */
+/** All-time: the balances (one pass over the balance table, which has no index on balance: see the T1101 migration). */
 export async function leaderboard(db: DB, type: SubjectType, limit = 20): Promise<LeaderboardRow[]> {
   const { rows } = await sql<RankedRow>`
     select x.subject_id, x.balance as points, ${labelCols(type)}
