@@ -10,10 +10,12 @@ import enReputation from './locales/en/reputation.json';
 import frReputation from './locales/fr/reputation.json';
 import enIdentity from './locales/en/identity.json';
 import frIdentity from './locales/fr/identity.json';
+import enAdmin from './locales/en/admin.json';
+import frAdmin from './locales/fr/admin.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, reputation: frReputation },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, reputation: enReputation },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];
