@@ -116,6 +116,12 @@ function Shell({ children }: { children: React.ReactNode }) {
               {user ? (
                 <>
                   <li>
+                    <Link to="/contribuer">{t('nav.contribute')}</Link>
+                  </li>
+                  <li>
+                    <Link to="/compte/contributions">{t('nav.myContributions')}</Link>
+                  </li>
+                  <li>
                     <Link to="/compte">{t('nav.account')}</Link>
                   </li>
                   {user.isAdmin ? (

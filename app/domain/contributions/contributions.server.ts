@@ -2,8 +2,8 @@
 // contributor (or their organisation) sees of their contributions.
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
-import { toUploadView } from '../uploads/uploads.server';
-import type { UploadView } from '../uploads/uploads.schema';
+import { summarizeReport } from './files.server';
+import type { FileItem } from './files.server';
 import { draftMetadataSchema, metadataSchema } from './contributions.schema';
 import type { DatasetMetadata, DraftMetadata, ReferenceLists, Translate } from './contributions.schema';
 import type { ContributionState } from './state-machine';
@@ -399,7 +399,7 @@ export interface RevisionDetail {
   metadata: DraftMetadata;
   frozenAt: Date | null;
   rightsStatement: unknown;
-  files: UploadView[];
+  files: FileItem[];
 }
 
 export interface ContributionDetail {
@@ -485,7 +485,18 @@ export async function getContributionFor(db: DB, userId: string, id: string): Pr
       metadata: r.metadata as DraftMetadata,
       frozenAt: r.frozen_at,
       rightsStatement: r.rights_statement,
-      files: files.filter((f) => f.revision_id === r.id).map((f) => toUploadView(f)),
+      files: files
+        .filter((f) => f.revision_id === r.id)
+        .map((f) => ({
+          id: f.id,
+          filename: f.filename,
+          status: f.status as FileItem['status'],
+          declaredSize: f.declared_size,
+          offset: f.offset,
+          sha256: f.sha256,
+          detectedFormat: f.detected_format,
+          ...summarizeReport(f.report),
+        })),
     })),
     events: events.map((e) => ({
       id: Number(e.id),
