@@ -2,18 +2,23 @@
 // SEED_DEMO=1. Every seed step is idempotent (upserts), so a second start neither
 // duplicates nor fails. Each feature adds its own step to the list below.
 import { seedReferenceLists } from '../app/domain/contributions/reference.server';
+import { seedIdentityDemo, seedTerritories } from '../app/domain/identity/demo-seed.server';
 import { seedDemoLedger } from '../app/domain/reputation/seed.server';
 import type { DB } from './client';
 
 export type SeedStep = { name: string; run: (db: DB) => Promise<void> };
 
-const steps: SeedStep[] = [];
+// Identity first: the demo accounts and organisations later steps refer to.
+const steps: SeedStep[] = [{ name: 'identity: demo organisations and accounts', run: seedIdentityDemo }];
 
 /**
  * Reference data every installation needs (not demo data): seeded at every start, never
  * overwriting what admins changed.
  */
-const referenceSteps: SeedStep[] = [{ name: 'themes and licences', run: seedReferenceLists }];
+const referenceSteps: SeedStep[] = [
+  { name: 'themes and licences', run: seedReferenceLists },
+  { name: 'territories (Métropole de Lyon and its communes)', run: seedTerritories },
+];
 
 export async function seedReferenceData(db: DB): Promise<void> {
   for (const step of referenceSteps) await step.run(db);
