@@ -3,7 +3,7 @@
 import { JsonSyntaxError, JsonTokenizer, type JsonHandler } from './json-tokenizer';
 import { message } from './messages';
 import type { GeojsonReport, JsonReport, ReportMessage } from './report.schema';
-import { metropoleDeLyon, type Territory } from './territory';
+import { metropoleDeLyon, type Territory } from './territory.server';
 
 type Role =
   | 'root'
@@ -259,6 +259,7 @@ export class JsonInspector implements JsonHandler {
       if (key === 'type' && typeof v === 'string') this.rootType = v;
       if (key === 'geometry' && v === null) this.nullGeometries++;
     } else if (p.role === 'feature') {
+      if (key === 'type' && v !== 'Feature') this.fInvalid = true; // RFC 7946 §3.2
       if (key === 'geometry' && v === null) {
         this.nullGeometries++;
         this.fGeometrySeen = true;
