@@ -9,15 +9,12 @@ export const subjectParamsSchema = z.object({
 
 export const pageSchema = z.coerce.number().int().min(1).max(1_000_000).catch(1);
 
+// An empty field of the GET form means "not chosen".
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
 export const leaderboardQuerySchema = z.object({
-  mois: z
-    .string()
-    .regex(/^\d{4}-(0[1-9]|1[0-2])$/)
-    .optional(),
-  commune: z
-    .string()
-    .regex(/^[0-9AB]{5}$/)
-    .optional(),
+  mois: optional(z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/)),
+  commune: optional(z.string().regex(/^[0-9AB]{5}$/)),
 });
 
 export const flagDecisionSchema = z.object({
