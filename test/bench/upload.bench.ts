@@ -7,7 +7,7 @@
 // tus-js-client with the browser widget's 50 MiB chunks. Prints MB/s for both, the median
 // of the per-pair ratios tus/PUT, and the growth of the server's RSS during each upload.
 // PostgreSQL: TEST_DATABASE_URL's server (a scratch database), or an embedded one.
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import os from 'node:os';
@@ -19,11 +19,18 @@ import { withScratchDatabase } from '../../db/codegen';
 import { buildDirectory } from '../../server/app';
 import { TEST_SESSION_SECRET, createUserWithSession } from '../support/auth';
 import { freePort, spawnNode, waitForHttp } from '../support/process';
+import { keepBuildAsIs } from '../uploads/helpers';
 
 const MiB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_MIB ?? 1024) * MiB;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const CHUNK = 50 * MiB;
+const CHUNK = Number(process.env.BENCH_CHUNK_MIB ?? 50) * MiB;
+
+/** CPU seconds (user + system) the process has used so far. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (100 Hz)
+}
 
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -31,8 +38,12 @@ function rssOf(pid: number): number {
 }
 
 /** Samples the server's RSS every 50 ms while `fn` runs; returns the growth over the start. */
-async function measure<T>(pid: number, fn: () => Promise<T>): Promise<{ result: T; seconds: number; rssGrowth: number }> {
+async function measure<T>(
+  pid: number,
+  fn: () => Promise<T>,
+): Promise<{ result: T; seconds: number; rssGrowth: number; cpuSeconds: number }> {
   const before = rssOf(pid);
+  const cpuBefore = cpuOf(pid);
   let peak = before;
   const timer = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 50);
   const t0 = process.hrtime.bigint();
@@ -40,7 +51,7 @@ async function measure<T>(pid: number, fn: () => Promise<T>): Promise<{ result: 
     const result = await fn();
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     peak = Math.max(peak, rssOf(pid));
-    return { result, seconds, rssGrowth: peak - before };
+    return { result, seconds, rssGrowth: peak - before, cpuSeconds: cpuOf(pid) - cpuBefore };
   } finally {
     clearInterval(timer);
   }
@@ -104,8 +115,7 @@ await withScratchDatabase(async (databaseUrl) => {
   const { db } = createDb(databaseUrl, 2);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const now = new Date();
-  utimesSync(path.join(buildDirectory(), 'server/index.js'), now, now); // no rebuild by `npm start`
+  keepBuildAsIs(buildDirectory());
   const server = spawnNode('server/start.ts', {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
@@ -121,7 +131,9 @@ await withScratchDatabase(async (databaseUrl) => {
     REMIX_BUILD_DIR: process.env.REMIX_BUILD_DIR ?? 'build',
   });
   try {
-    await waitForHttp(`${base}/healthz`, 120_000);
+    await waitForHttp(`${base}/healthz`, 120_000).catch((e: Error) => {
+      throw new Error(`${e.message}\n${server.output()}`);
+    });
     const { cookie } = await createUserWithSession(db);
     const source = path.join(dir, 'source.bin');
     await writeSourceFile(source);
@@ -129,7 +141,7 @@ await withScratchDatabase(async (databaseUrl) => {
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`);
 
     const pid = server.proc.pid!;
-    const rows: Array<{ run: number; kind: 'tus' | 'PUT'; seconds: number; mbps: number; rss: number }> = [];
+    const rows: Array<{ run: number; kind: 'tus' | 'PUT'; seconds: number; mbps: number; rss: number; cpu: number }> = [];
     for (let run = 1; run <= RUNS; run++) {
       for (const kind of run % 2 ? (['tus', 'PUT'] as const) : (['PUT', 'tus'] as const)) {
         const name = `run${run}-${kind}`;
@@ -137,8 +149,8 @@ await withScratchDatabase(async (databaseUrl) => {
           if (kind === 'tus') await tusRun(base, cookie, source, name);
           else await putRun(base, cookie, source, name);
         });
-        rows.push({ run, kind, seconds: m.seconds, mbps: mbps(m.seconds), rss: m.rssGrowth });
-        console.log(`  run ${run} ${kind.padEnd(3)}  ${m.seconds.toFixed(2).padStart(6)} s  ${mbps(m.seconds).toFixed(1).padStart(7)} MB/s  RSS +${mib(m.rssGrowth)} MiB`);
+        rows.push({ run, kind, seconds: m.seconds, mbps: mbps(m.seconds), rss: m.rssGrowth, cpu: m.cpuSeconds });
+        console.log(`  run ${run} ${kind.padEnd(3)}  ${m.seconds.toFixed(2).padStart(6)} s  ${mbps(m.seconds).toFixed(1).padStart(7)} MB/s  RSS +${mib(m.rssGrowth)} MiB  server CPU ${m.cpuSeconds.toFixed(2)} s`);
         // Keep the disk from filling: this run's stored bytes are not needed any more.
         rmSync(path.join(uploadsDir, 'tus'), { recursive: true, force: true });
         rmSync(path.join(uploadsDir, 'bench-baseline'), { recursive: true, force: true });
@@ -154,6 +166,9 @@ await withScratchDatabase(async (databaseUrl) => {
     console.log(`PUT  median ${median(putRows.map((r) => r.mbps)).toFixed(1)} MB/s`);
     console.log(`median ratio tus/PUT ${median(ratios).toFixed(2)} (target ≥ 0.8): ${median(ratios) >= 0.8 ? 'met' : 'NOT met'}`);
     console.log(`server RSS growth during a tus upload, max ${mib(maxRss)} MiB (target < 50 MiB): ${maxRss < 50 * MiB ? 'met' : 'NOT met'}`);
+    const cpuPerGiB = (rs: typeof rows) => median(rs.map((r) => r.cpu)) / (SIZE / 1024 ** 3);
+    console.log(`server CPU per GiB (median): tus ${cpuPerGiB(tusRows).toFixed(2)} s, PUT ${cpuPerGiB(putRows).toFixed(2)} s`);
+    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
     console.log(`server RSS growth during a PUT, max ${mib(Math.max(...putRows.map((r) => r.rss)))} MiB`);
   } finally {
     server.proc.kill('SIGTERM');

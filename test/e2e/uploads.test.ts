@@ -1,7 +1,8 @@
 // A 30 MB upload through the Uppy Dashboard in Chromium, 5 MiB chunks, on a throttled
 // connection: the page is reloaded after the first acknowledged chunk, the user re-selects
 // the file, and the upload resumes at the server's offset instead of starting again.
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { keepBuildAsIs } from '../uploads/helpers';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
@@ -18,9 +19,7 @@ let dir: string;
 let file: string;
 
 beforeAll(async () => {
-  // The server rebuilds when app/ is newer than the build; use the build as it is.
-  const now = new Date();
-  utimesSync(path.join(buildDirectory(), 'server/index.js'), now, now);
+  keepBuildAsIs(buildDirectory());
   dir = mkdtempSync(path.join(os.tmpdir(), 'td-e2e-file-'));
   file = path.join(dir, 'equipements-lyon.csv');
   const line = 'code_insee;nom;latitude;longitude;capacite\n';

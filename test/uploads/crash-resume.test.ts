@@ -2,7 +2,7 @@
 // resumes from the server's offset, no acknowledged byte is lost, and the stored file's
 // sha256 equals the source's.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { freePort, spawnNode } from '../support/process';
 import type { Child } from '../support/process';
-import { headUpload, tusUpload } from './helpers';
+import { headUpload, keepBuildAsIs, tusUpload } from './helpers';
 
 let tdb: TestDatabase;
 let dir: string;
@@ -33,9 +33,7 @@ afterAll(async () => {
 });
 
 async function startServer(port: number): Promise<Child> {
-  // `npm start` rebuilds when app/ is newer than the build; the test uses the build as it is.
-  const now = new Date();
-  utimesSync(path.join(buildDirectory(), 'server/index.js'), now, now);
+  keepBuildAsIs(buildDirectory());
   const c = spawnNode('server/start.ts', {
     NODE_ENV: 'production',
     HOST: '127.0.0.1',
