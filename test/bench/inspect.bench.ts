@@ -13,7 +13,8 @@ const path = join(tmpdir(), `terridata-bench-${sizeMb}mb.csv`);
 
 async function readOnly(file: string): Promise<number> {
   let n = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 })) n += (chunk as Buffer).length;
+  for await (const chunk of createReadStream(file, { highWaterMark: 1024 * 1024 }))
+    n += (chunk as Buffer).length;
   return n;
 }
 
@@ -50,10 +51,20 @@ async function main(): Promise<void> {
   const inspectMBs = mb / inspectS;
   console.log(`read only : ${readS.toFixed(2)} s, ${readMBs.toFixed(0)} MiB/s`);
   console.log(`inspection: ${inspectS.toFixed(2)} s, ${inspectMBs.toFixed(0)} MiB/s (wall clock)`);
-  console.log(`inspection: ${inspectCpuS.toFixed(2)} s of CPU, ${(mb / inspectCpuS).toFixed(0)} MiB/s per CPU second`);
-  console.log(`ratio     : inspection runs at ${((inspectMBs / readMBs) * 100).toFixed(1)} % of read speed`);
-  console.log(`RSS growth: ${((rssAfter - rssBefore) / 1024 / 1024).toFixed(1)} MiB (after the run; the test measures the peak)`);
-  console.log(`load avg  : ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`);
+  console.log(
+    `inspection: ${inspectCpuS.toFixed(2)} s of CPU, ${(mb / inspectCpuS).toFixed(0)} MiB/s per CPU second`,
+  );
+  console.log(
+    `ratio     : inspection runs at ${((inspectMBs / readMBs) * 100).toFixed(1)} % of read speed`,
+  );
+  console.log(
+    `RSS growth: ${((rssAfter - rssBefore) / 1024 / 1024).toFixed(1)} MiB (after the run; the test measures the peak)`,
+  );
+  console.log(
+    `load avg  : ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} on ${cpus().length} cores`,
+  );
   console.log(
     `report    : ${report.verdict}, ${report.csv?.rowCount} rows, ${report.csv?.columnCount} columns, ` +
       `types ${report.csv?.columns.map((c) => c.format?.code ?? c.type).join(',')}`,

@@ -1,7 +1,15 @@
 // Formats read after the pass with bounded reads: ZIP (bombs, shapefiles), XLSX, ODS, Parquet, PDF.
 import { describe, expect, it } from 'vitest';
 import { inspectFile } from '../../app/domain/validation/inspect.server';
-import { buildOds, buildParquet, buildPdf, buildXlsx, buildZip, inspectBytes, writeFixture } from './fixtures';
+import {
+  buildOds,
+  buildParquet,
+  buildPdf,
+  buildXlsx,
+  buildZip,
+  inspectBytes,
+  writeFixture,
+} from './fixtures';
 
 const rows: Array<Array<string | number>> = [
   ['code_insee', 'commune', 'population'],
@@ -23,26 +31,46 @@ describe('ZIP', () => {
   });
 
   it('refuses an archive with too many entries and one that is too large once expanded', async () => {
-    const many = buildZip(Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from('x') })));
+    const many = buildZip(
+      Array.from({ length: 30 }, (_, i) => ({ name: `f${i}.txt`, data: Buffer.from('x') })),
+    );
     const r = await inspectBytes('many.zip', many);
     expect(r.verdict).toBe('verified');
     const path = writeFixture('many2.zip', many);
     const tooMany = await inspectFile(path, { caps: { zipMaxEntries: 10 } });
     expect(tooMany.reasons[0]).toMatchObject({ code: 'archive_bomb', detail: '30 entries > 10' });
-    const lying = writeFixture('lying.zip', buildZip([{ name: 'big.csv', data: Buffer.from('a,b\n'), deflate: true, declaredSize: 3_000_000_000 }]));
-    const tooBig = await inspectFile(lying, { caps: { zipMaxTotalUncompressedBytes: 1_000_000_000 } });
+    const lying = writeFixture(
+      'lying.zip',
+      buildZip([
+        { name: 'big.csv', data: Buffer.from('a,b\n'), deflate: true, declaredSize: 3_000_000_000 },
+      ]),
+    );
+    const tooBig = await inspectFile(lying, {
+      caps: { zipMaxTotalUncompressedBytes: 1_000_000_000 },
+    });
     expect(tooBig.verdict).toBe('invalid');
     expect(tooBig.reasons[0]?.code).toBe('archive_bomb');
   });
 
   it('lists entries and recognises a shapefile set', async () => {
-    const parts = ['shp', 'shx', 'dbf', 'prj'].map((ext) => ({ name: `voirie/troncons.${ext}`, data: Buffer.from(ext) }));
-    const r = await inspectBytes('voirie.zip', buildZip([...parts, { name: 'lisezmoi.txt', data: Buffer.from('hello') }]));
+    const parts = ['shp', 'shx', 'dbf', 'prj'].map((ext) => ({
+      name: `voirie/troncons.${ext}`,
+      data: Buffer.from(ext),
+    }));
+    const r = await inspectBytes(
+      'voirie.zip',
+      buildZip([...parts, { name: 'lisezmoi.txt', data: Buffer.from('hello') }]),
+    );
     expect(r.verdict).toBe('verified');
     expect(r.zip).toMatchObject({ entryCount: 5, bomb: false });
-    expect(r.zip?.shapefiles).toEqual([{ base: 'voirie/troncons', parts: ['dbf', 'prj', 'shp', 'shx'], complete: true }]);
+    expect(r.zip?.shapefiles).toEqual([
+      { base: 'voirie/troncons', parts: ['dbf', 'prj', 'shp', 'shx'], complete: true },
+    ]);
     const partial = await inspectBytes('partial.zip', buildZip(parts.slice(0, 2)));
-    expect(partial.warnings[0]).toMatchObject({ code: 'shapefile_incomplete', missing: ['.dbf', '.prj'] });
+    expect(partial.warnings[0]).toMatchObject({
+      code: 'shapefile_incomplete',
+      missing: ['.dbf', '.prj'],
+    });
   });
 });
 
@@ -58,7 +86,12 @@ describe('XLSX and ODS', () => {
     expect(r.verdict).toBe('verified');
     expect(r.file.detectedFormat).toBe('xlsx');
     expect(r.spreadsheet?.sheets).toEqual([
-      { name: 'Communes', rowCount: 3, header: ['code_insee', 'commune', 'population'], truncated: false },
+      {
+        name: 'Communes',
+        rowCount: 3,
+        header: ['code_insee', 'commune', 'population'],
+        truncated: false,
+      },
       { name: 'Notes', rowCount: 1, header: ['note'], truncated: false },
     ]);
     const cols = r.spreadsheet?.firstSheet?.columns ?? [];
@@ -80,13 +113,21 @@ describe('XLSX and ODS', () => {
     expect(r.verdict).toBe('verified');
     expect(r.file.detectedFormat).toBe('ods');
     expect(r.spreadsheet?.sheets).toEqual([
-      { name: 'Feuille1', rowCount: 3, header: ['code_insee', 'commune', 'population'], truncated: false },
+      {
+        name: 'Feuille1',
+        rowCount: 3,
+        header: ['code_insee', 'commune', 'population'],
+        truncated: false,
+      },
     ]);
     expect(r.spreadsheet?.firstSheet?.columns[2]).toMatchObject({ type: 'integer', max: 520774 });
   });
 
   it('refuses an XLSX that is a plain ZIP', async () => {
-    const r = await inspectBytes('fake.xlsx', buildZip([{ name: 'a.txt', data: Buffer.from('a') }]));
+    const r = await inspectBytes(
+      'fake.xlsx',
+      buildZip([{ name: 'a.txt', data: Buffer.from('a') }]),
+    );
     expect(r.verdict).toBe('invalid');
     expect(r.reasons[0]?.code).toBe('format_mismatch');
   });
@@ -102,7 +143,12 @@ describe('Parquet and PDF', () => {
       createdBy: 'terridata test',
       columns: [
         { name: 'id', physicalType: 'INT64', logicalType: null, repetition: 'REQUIRED' },
-        { name: 'commune', physicalType: 'BYTE_ARRAY', logicalType: 'UTF8', repetition: 'OPTIONAL' },
+        {
+          name: 'commune',
+          physicalType: 'BYTE_ARRAY',
+          logicalType: 'UTF8',
+          repetition: 'OPTIONAL',
+        },
       ],
     });
     const cut = await inspectBytes('cut.parquet', buildParquet(10).subarray(0, 60));

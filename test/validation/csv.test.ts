@@ -9,7 +9,8 @@ const cp1252 = (s: string): Buffer => {
   const out = Buffer.from(s.replace(/€/g, '\u0080'), 'latin1');
   return out;
 };
-const codes = (r: ValidationReport, key: 'warnings' | 'reasons'): string[] => r[key].map((m) => m.code);
+const codes = (r: ValidationReport, key: 'warnings' | 'reasons'): string[] =>
+  r[key].map((m) => m.code);
 const column = (r: ValidationReport, name: string) => {
   const c = r.csv?.columns.find((x) => x.name === name);
   if (!c) throw new Error(`no column ${name}`);
@@ -20,14 +21,26 @@ describe('CSV bad inputs', () => {
   it('reads a Windows-1252, semicolon-separated export with accented headers and decimal commas', async () => {
     const r = await inspectBytes(
       'export.csv',
-      cp1252('Libellé;Intitulé de la commune;Surface (m²);Montant (€)\r\nÉcole;Vénissieux;12,5;1 234,50 €\r\nGymnase;Écully;3,25;99,00 €\r\n'),
+      cp1252(
+        'Libellé;Intitulé de la commune;Surface (m²);Montant (€)\r\nÉcole;Vénissieux;12,5;1 234,50 €\r\nGymnase;Écully;3,25;99,00 €\r\n',
+      ),
     );
     expect(r.verdict).toBe('verified');
     expect(r.csv?.encoding).toBe('windows-1252');
     expect(r.csv?.delimiter).toBe(';');
     expect(r.csv?.lineEnding).toBe('crlf');
-    expect(r.csv?.header).toEqual(['Libellé', 'Intitulé de la commune', 'Surface (m²)', 'Montant (€)']);
-    expect(column(r, 'Surface (m²)')).toMatchObject({ type: 'decimal', decimalSeparator: ',', min: 3.25, max: 12.5 });
+    expect(r.csv?.header).toEqual([
+      'Libellé',
+      'Intitulé de la commune',
+      'Surface (m²)',
+      'Montant (€)',
+    ]);
+    expect(column(r, 'Surface (m²)')).toMatchObject({
+      type: 'decimal',
+      decimalSeparator: ',',
+      min: 3.25,
+      max: 12.5,
+    });
     expect(column(r, 'Montant (€)').format?.code).toBe('amount_eur');
     expect(r.csv?.sample[0]).toEqual(['École', 'Vénissieux', '12,5', '1 234,50 €']);
     expect(codes(r, 'warnings')).toContain('encoding_windows_1252');
@@ -39,7 +52,12 @@ describe('CSV bad inputs', () => {
       'Équipements sportifs de la Métropole - 2024;;\n;;\ncode_insee;nom;nombre\n69123;Stade;3\n69266;Piscine;1\n',
     );
     expect(r.verdict).toBe('verified');
-    expect(r.csv).toMatchObject({ headerLine: 3, linesBeforeHeader: 2, header: ['code_insee', 'nom', 'nombre'], rowCount: 2 });
+    expect(r.csv).toMatchObject({
+      headerLine: 3,
+      linesBeforeHeader: 2,
+      header: ['code_insee', 'nom', 'nombre'],
+      rowCount: 2,
+    });
     expect(r.warnings.find((w) => w.code === 'header_not_first_line')).toMatchObject({ line: 3 });
     expect(column(r, 'code_insee').format?.code).toBe('insee_commune_code');
   });
@@ -54,16 +72,27 @@ describe('CSV bad inputs', () => {
   });
 
   it('strips a UTF-8 byte order mark', async () => {
-    const r = await inspectBytes('bom.csv', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('année,commune\n2024,Lyon\n')]));
+    const r = await inspectBytes(
+      'bom.csv',
+      Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('année,commune\n2024,Lyon\n')]),
+    );
     expect(r.csv?.encoding).toBe('utf-8-bom');
     expect(r.csv?.header).toEqual(['année', 'commune']);
-    expect(column(r, 'année')).toMatchObject({ type: 'integer', format: { code: 'year', share: 1 } });
+    expect(column(r, 'année')).toMatchObject({
+      type: 'integer',
+      format: { code: 'year', share: 1 },
+    });
   });
 
   it('reports a file of one column', async () => {
     const r = await inspectBytes('one.csv', 'commune\nLyon\nBron\nÉcully\n');
     expect(r.verdict).toBe('verified');
-    expect(r.csv).toMatchObject({ delimiter: null, columnCount: 1, rowCount: 3, header: ['commune'] });
+    expect(r.csv).toMatchObject({
+      delimiter: null,
+      columnCount: 1,
+      rowCount: 3,
+      header: ['commune'],
+    });
     expect(codes(r, 'warnings')).toContain('single_column');
   });
 
@@ -88,7 +117,10 @@ describe('CSV bad inputs', () => {
     expect(r1.verdict).toBe('invalid');
     expect(codes(r1, 'reasons')).toEqual(['binary_content']);
 
-    const r2 = await inspectBytes('data2.csv', buildZip([{ name: 'a.csv', data: Buffer.from('a,b\n1,2\n') }]));
+    const r2 = await inspectBytes(
+      'data2.csv',
+      buildZip([{ name: 'a.csv', data: Buffer.from('a,b\n1,2\n') }]),
+    );
     expect(r2.verdict).toBe('invalid');
     expect(r2.file.detectedFormat).toBe('zip');
     expect(codes(r2, 'reasons')).toEqual(['format_mismatch']);
@@ -103,7 +135,8 @@ describe('CSV bad inputs', () => {
 
 describe('CSV analysis', () => {
   it('recognises French formats and flags personal data', async () => {
-    const header = 'siren;siret;code_postal;dep;reg;email;telephone;site;id;lat;lon;x_l93;y_l93;date_texte;taux;nom;prénom;horodatage;actif';
+    const header =
+      'siren;siret;code_postal;dep;reg;email;telephone;site;id;lat;lon;x_l93;y_l93;date_texte;taux;nom;prénom;horodatage;actif';
     const row = (i: number): string =>
       [
         '356000000',
@@ -126,7 +159,10 @@ describe('CSV analysis', () => {
         `2024-03-0${1 + (i % 9)}T10:15:00Z`,
         i % 2 ? 'oui' : 'non',
       ].join(';');
-    const r = await inspectBytes('formats.csv', `${header}\n${Array.from({ length: 30 }, (_, i) => row(i)).join('\n')}\n`);
+    const r = await inspectBytes(
+      'formats.csv',
+      `${header}\n${Array.from({ length: 30 }, (_, i) => row(i)).join('\n')}\n`,
+    );
     const f = (name: string) => column(r, name).format?.code;
     expect(f('siren')).toBe('siren');
     expect(f('siret')).toBe('siret');
@@ -142,15 +178,27 @@ describe('CSV analysis', () => {
     expect(f('x_l93')).toBe('lambert93_x');
     expect(f('y_l93')).toBe('lambert93_y');
     expect(f('date_texte')).toBe('date_fr_text');
-    expect(column(r, 'date_texte')).toMatchObject({ type: 'date', min: '2024-12-31', max: '2025-01-01' });
+    expect(column(r, 'date_texte')).toMatchObject({
+      type: 'date',
+      min: '2024-12-31',
+      max: '2025-01-01',
+    });
     expect(f('taux')).toBe('percentage');
-    expect(column(r, 'horodatage')).toMatchObject({ type: 'datetime', format: { code: 'datetime_iso' } });
+    expect(column(r, 'horodatage')).toMatchObject({
+      type: 'datetime',
+      format: { code: 'datetime_iso' },
+    });
     expect(column(r, 'actif').type).toBe('boolean');
     expect(column(r, 'email').personalData).toBe('email');
     expect(column(r, 'telephone').personalData).toBe('phone');
     expect(column(r, 'nom').personalData).toBe('person_name');
     expect(column(r, 'prénom').personalData).toBe('person_name');
-    expect(r.warnings.filter((w) => w.code === 'personal_data').map((w) => w.column)).toEqual(['email', 'telephone', 'nom', 'prénom']);
+    expect(r.warnings.filter((w) => w.code === 'personal_data').map((w) => w.column)).toEqual([
+      'email',
+      'telephone',
+      'nom',
+      'prénom',
+    ]);
   });
 
   it('rejects SIREN with a wrong checksum and codes that are not in the official list', async () => {
@@ -164,7 +212,12 @@ describe('CSV analysis', () => {
 
   it('counts duplicate rows, empty rows and empty edge columns', async () => {
     const r = await inspectBytes('dups.csv', 'a,b,\n1,x,\n2,y,\n\n1,x,\n,,\n3,"z, quoted",\n');
-    expect(r.csv).toMatchObject({ rowCount: 4, emptyRows: 2, trailingEmptyColumns: 1, quoted: true });
+    expect(r.csv).toMatchObject({
+      rowCount: 4,
+      emptyRows: 2,
+      trailingEmptyColumns: 1,
+      quoted: true,
+    });
     expect(r.csv?.duplicateRows).toMatchObject({ count: 1, exact: true });
     expect(column(r, 'a')).toMatchObject({ emptyCount: 0, nonEmptyCount: 4, distinctEstimate: 3 });
     expect(r.csv?.sample[3]).toEqual(['3', 'z, quoted', '']);
@@ -174,7 +227,9 @@ describe('CSV analysis', () => {
     const rows = Array.from({ length: 150_000 }, (_, i) => `${i % 100_000},x`);
     const exact = await inspectFile(writeFixture('dup-many.csv', `n,s\n${rows.join('\n')}\n`));
     expect(exact.csv?.duplicateRows).toMatchObject({ count: 50_000, exact: true });
-    const capped = await inspectFile(writeFixture('dup-capped.csv', `n,s\n${rows.join('\n')}\n`), { caps: { duplicateSetCapacity: 1000 } });
+    const capped = await inspectFile(writeFixture('dup-capped.csv', `n,s\n${rows.join('\n')}\n`), {
+      caps: { duplicateSetCapacity: 1000 },
+    });
     expect(capped.csv?.duplicateRows.exact).toBe(false);
     expect(capped.csv?.duplicateRows.count).toBeGreaterThan(0);
     expect(capped.csv?.duplicateRows.count).toBeLessThan(50_000);
@@ -196,19 +251,27 @@ describe('CSV analysis', () => {
     const r = await inspectBytes('mixed.csv', Buffer.concat([start, cp1252('Café,Écully\n')]));
     expect(r.csv?.encoding).toBe('utf-8');
     expect(r.csv?.mixedEncoding).toBe(true);
-    expect(r.warnings.find((w) => w.code === 'encoding_mixed')).toMatchObject({ offset: start.length + 3 });
+    expect(r.warnings.find((w) => w.code === 'encoding_mixed')).toMatchObject({
+      offset: start.length + 3,
+    });
   });
 
   it('gives the same report whatever the chunk size', async () => {
     const content = Buffer.from(
       `\ufefftitre\n\nid;"libellé";montant\n${Array.from({ length: 300 }, (_, i) => `${i};"Ligne ""${i}""\nsuite";${i},5`).join('\r\n')}\r\n`,
     );
-    const strip = (r: ValidationReport) => ({ ...r, generatedAt: '', durationMs: 0, file: { ...r.file, name: '' } });
+    const strip = (r: ValidationReport) => ({
+      ...r,
+      generatedAt: '',
+      durationMs: 0,
+      file: { ...r.file, name: '' },
+    });
     const whole = await inspectInChunks('c.csv', content, content.length);
     expect(whole.csv?.rowCount).toBe(300);
     expect(whole.csv?.headerLine).toBe(3);
     expect(whole.csv?.sample[0]).toEqual(['0', 'Ligne "0"\nsuite', '0,5']);
-    for (const size of [1, 7, 4096]) expect(strip(await inspectInChunks('c.csv', content, size))).toEqual(strip(whole));
+    for (const size of [1, 7, 4096])
+      expect(strip(await inspectInChunks('c.csv', content, size))).toEqual(strip(whole));
   });
 
   it('reads a tab-separated file', async () => {

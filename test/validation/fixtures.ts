@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateRawSync } from 'node:zlib';
 import { createInspector, inspectFile } from '../../app/domain/validation/inspect.server';
-import { validationReportSchema, type ValidationReport } from '../../app/domain/validation/report.schema';
+import {
+  validationReportSchema,
+  type ValidationReport,
+} from '../../app/domain/validation/report.schema';
 
 export const workDir = mkdtempSync(join(tmpdir(), 'terridata-validation-'));
 
@@ -16,14 +19,24 @@ export function writeFixture(name: string, content: string | Uint8Array): string
 }
 
 /** Inspects a file written to the temp dir and checks the report against its published schema. */
-export async function inspectBytes(name: string, content: string | Uint8Array): Promise<ValidationReport> {
+export async function inspectBytes(
+  name: string,
+  content: string | Uint8Array,
+): Promise<ValidationReport> {
   const report = await inspectFile(writeFixture(name, content));
   return validationReportSchema.parse(report);
 }
 
 /** Same bytes fed through the streaming API in chunks of `size` bytes. */
-export async function inspectInChunks(name: string, content: Uint8Array, size: number): Promise<ValidationReport> {
-  const inspector = createInspector({ filename: name, filePath: writeFixture(`chunks-${size}-${name}`, content) });
+export async function inspectInChunks(
+  name: string,
+  content: Uint8Array,
+  size: number,
+): Promise<ValidationReport> {
+  const inspector = createInspector({
+    filename: name,
+    filePath: writeFixture(`chunks-${size}-${name}`, content),
+  });
   for (let i = 0; i < content.length; i += size) inspector.write(content.subarray(i, i + size));
   return validationReportSchema.parse(await inspector.finish());
 }
@@ -81,10 +94,13 @@ export function buildZip(entries: ZipEntrySpec[]): Buffer {
 }
 
 const text = (s: string): Uint8Array => Buffer.from(s, 'utf8');
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const esc = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** A workbook whose sheets hold the given rows; strings go through sharedStrings, numbers inline. */
-export function buildXlsx(sheets: Array<{ name: string; rows: Array<Array<string | number>> }>): Buffer {
+export function buildXlsx(
+  sheets: Array<{ name: string; rows: Array<Array<string | number>> }>,
+): Buffer {
   const shared: string[] = [];
   const sheetXml = sheets.map(({ rows }) => {
     const body = rows
@@ -105,7 +121,9 @@ export function buildXlsx(sheets: Array<{ name: string; rows: Array<Array<string
   const entries: ZipEntrySpec[] = [
     {
       name: '[Content_Types].xml',
-      data: text('<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>'),
+      data: text(
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>',
+      ),
     },
     {
       name: 'xl/workbook.xml',
@@ -119,21 +137,32 @@ export function buildXlsx(sheets: Array<{ name: string; rows: Array<Array<string
       name: 'xl/_rels/workbook.xml.rels',
       data: text(
         `<?xml version="1.0"?><Relationships>${sheets
-          .map((_, i) => `<Relationship Id="rId${i + 1}" Type="worksheet" Target="worksheets/sheet${i + 1}.xml"/>`)
+          .map(
+            (_, i) =>
+              `<Relationship Id="rId${i + 1}" Type="worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+          )
           .join('')}</Relationships>`,
       ),
     },
-    ...sheetXml.map((xml, i) => ({ name: `xl/worksheets/sheet${i + 1}.xml`, data: text(xml), deflate: true })),
+    ...sheetXml.map((xml, i) => ({
+      name: `xl/worksheets/sheet${i + 1}.xml`,
+      data: text(xml),
+      deflate: true,
+    })),
     {
       name: 'xl/sharedStrings.xml',
-      data: text(`<?xml version="1.0"?><sst>${shared.map((s) => `<si><t>${esc(s)}</t></si>`).join('')}</sst>`),
+      data: text(
+        `<?xml version="1.0"?><sst>${shared.map((s) => `<si><t>${esc(s)}</t></si>`).join('')}</sst>`,
+      ),
       deflate: true,
     },
   ];
   return buildZip(entries);
 }
 
-export function buildOds(sheets: Array<{ name: string; rows: Array<Array<string | number>> }>): Buffer {
+export function buildOds(
+  sheets: Array<{ name: string; rows: Array<Array<string | number>> }>,
+): Buffer {
   const tables = sheets
     .map(
       ({ name, rows }) =>
@@ -146,9 +175,13 @@ export function buildOds(sheets: Array<{ name: string; rows: Array<Array<string 
                     ? `<table:table-cell office:value-type="float" office:value="${v}"><text:p>${String(v).replace('.', ',')}</text:p></table:table-cell>`
                     : `<table:table-cell office:value-type="string"><text:p>${esc(v)}</text:p></table:table-cell>`,
                 )
-                .join('')}<table:table-cell table:number-columns-repeated="1020"/></table:table-row>`,
+                .join(
+                  '',
+                )}<table:table-cell table:number-columns-repeated="1020"/></table:table-row>`,
           )
-          .join('')}<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table>`,
+          .join(
+            '',
+          )}<table:table-row table:number-rows-repeated="1048000"><table:table-cell table:number-columns-repeated="1024"/></table:table-row></table:table>`,
     )
     .join('');
   const content = `<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:spreadsheet>${tables}</office:spreadsheet></office:body></office:document-content>`;
@@ -226,14 +259,23 @@ export function buildParquet(rowCount: number): Buffer {
   );
   const len = Buffer.alloc(4);
   len.writeUInt32LE(footer.length);
-  return Buffer.concat([Buffer.from('PAR1'), Buffer.alloc(100, 7), footer, len, Buffer.from('PAR1')]);
+  return Buffer.concat([
+    Buffer.from('PAR1'),
+    Buffer.alloc(100, 7),
+    footer,
+    len,
+    Buffer.from('PAR1'),
+  ]);
 }
 
 export function buildPdf(pages: number): Buffer {
   const objects = [
     '<< /Type /Catalog /Pages 2 0 R >>',
     `<< /Type /Pages /Kids [${Array.from({ length: pages }, (_, i) => `${i + 3} 0 R`).join(' ')}] /Count ${pages} >>`,
-    ...Array.from({ length: pages }, () => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>'),
+    ...Array.from(
+      { length: pages },
+      () => '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+    ),
   ];
   let body = '%PDF-1.4\n';
   const offsets: number[] = [];

@@ -63,15 +63,42 @@ const COMMUNES: Array<[string, string, string]> = [
   ['69384', '69740', 'Genas'],
 ];
 
-export async function writeMixedCsv(out: Writable, targetBytes: number, separator = ','): Promise<void> {
+export async function writeMixedCsv(
+  out: Writable,
+  targetBytes: number,
+  separator = ',',
+): Promise<void> {
   const rnd = lcg(42);
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rnd() * a.length)]!;
-  const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
-  const uuids = Array.from({ length: 5000 }, () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`);
+  const hex = (n: number): string =>
+    Array.from({ length: n }, () => Math.floor(rnd() * 16).toString(16)).join('');
+  const uuids = Array.from(
+    { length: 5000 },
+    () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`,
+  );
   const emails = Array.from({ length: 2000 }, (_, i) => `contact${i}@exemple${i % 37}.fr`);
-  const phones = Array.from({ length: 2000 }, () => `04 ${String(Math.floor(rnd() * 1e8)).padStart(8, '0').replace(/(\d\d)(?=\d)/g, '$1 ')}`);
-  const sirens = Array.from({ length: 2000 }, () => luhnComplete(String(100_000_00 + Math.floor(rnd() * 8e7))));
-  const words = ['parc', 'jardin', 'piste cyclable', 'arrêt', 'fontaine', 'banc', 'école', 'marché', 'bibliothèque', 'gymnase'];
+  const phones = Array.from(
+    { length: 2000 },
+    () =>
+      `04 ${String(Math.floor(rnd() * 1e8))
+        .padStart(8, '0')
+        .replace(/(\d\d)(?=\d)/g, '$1 ')}`,
+  );
+  const sirens = Array.from({ length: 2000 }, () =>
+    luhnComplete(String(100_000_00 + Math.floor(rnd() * 8e7))),
+  );
+  const words = [
+    'parc',
+    'jardin',
+    'piste cyclable',
+    'arrêt',
+    'fontaine',
+    'banc',
+    'école',
+    'marché',
+    'bibliothèque',
+    'gymnase',
+  ];
   const q = separator === ',' ? '"' : '';
   let written = 0;
   let id = 0;

@@ -16,17 +16,23 @@ afterAll(async () => {
   await rm(file, { force: true });
 });
 
-it(`keeps RSS growth under 50 MiB while inspecting a ${SIZE_MB} MB CSV`, { timeout: 300_000 }, async () => {
-  await writeMixedCsv(createWriteStream(file), SIZE_MB * 1024 * 1024);
-  expect((await stat(file)).size).toBeGreaterThan(SIZE_MB * 1024 * 1024);
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', 'test/validation/rss-child.ts', file],
-    { cwd: process.cwd(), maxBuffer: 1024 * 1024 },
-  );
-  const result = JSON.parse(stdout) as { growthMiB: number; rows: number; verdict: string };
-  console.log(`RSS growth for ${SIZE_MB} MB: ${result.growthMiB.toFixed(1)} MiB over ${result.rows} rows`);
-  expect(result.verdict).toBe('verified');
-  expect(result.rows).toBeGreaterThan(700_000);
-  expect(result.growthMiB).toBeLessThan(50);
-});
+it(
+  `keeps RSS growth under 50 MiB while inspecting a ${SIZE_MB} MB CSV`,
+  { timeout: 300_000 },
+  async () => {
+    await writeMixedCsv(createWriteStream(file), SIZE_MB * 1024 * 1024);
+    expect((await stat(file)).size).toBeGreaterThan(SIZE_MB * 1024 * 1024);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--expose-gc', '--import', 'tsx', 'test/validation/rss-child.ts', file],
+      { cwd: process.cwd(), maxBuffer: 1024 * 1024 },
+    );
+    const result = JSON.parse(stdout) as { growthMiB: number; rows: number; verdict: string };
+    console.log(
+      `RSS growth for ${SIZE_MB} MB: ${result.growthMiB.toFixed(1)} MiB over ${result.rows} rows`,
+    );
+    expect(result.verdict).toBe('verified');
+    expect(result.rows).toBeGreaterThan(700_000);
+    expect(result.growthMiB).toBeLessThan(50);
+  },
+);

@@ -19,5 +19,11 @@ const report = await inspectFile(file);
 clearInterval(timer);
 peak = Math.max(peak, process.memoryUsage().rss);
 process.stdout.write(
-  JSON.stringify({ baseline, peak, growthMiB: (peak - baseline) / 1024 / 1024, rows: report.csv?.rowCount, verdict: report.verdict }),
+  JSON.stringify({
+    baseline,
+    peak,
+    growthMiB: (peak - baseline) / 1024 / 1024,
+    rows: report.csv?.rowCount,
+    verdict: report.verdict,
+  }),
 );

@@ -5,7 +5,13 @@
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { ColumnProfiler } from './column-profiler';
 import { message } from './messages';
-import type { DetectedFormat, InspectionCaps, ReportMessage, SpreadsheetReport, ZipReport } from './report.schema';
+import type {
+  DetectedFormat,
+  InspectionCaps,
+  ReportMessage,
+  SpreadsheetReport,
+  ZipReport,
+} from './report.schema';
 import { XmlScanner, type XmlHandler } from './xml-scanner';
 
 const LISTED_ENTRIES = 1000;
@@ -29,7 +35,13 @@ function openZip(path: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(
       path,
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false, decodeStrings: true },
+      {
+        lazyEntries: true,
+        autoClose: false,
+        validateEntrySizes: true,
+        strictFileNames: false,
+        decodeStrings: true,
+      },
       (err, zip) => (err ? reject(err) : resolve(zip)),
     );
   });
@@ -48,7 +60,12 @@ function listEntries(zip: ZipFile, onEntry: (e: Entry) => boolean): Promise<void
 }
 
 /** Streams the inflated bytes of one entry to `onChunk`, stopping after `cap` bytes. */
-function readEntry(zip: ZipFile, entry: Entry, cap: number, onChunk: (b: Buffer) => void): Promise<{ truncated: boolean }> {
+function readEntry(
+  zip: ZipFile,
+  entry: Entry,
+  cap: number,
+  onChunk: (b: Buffer) => void,
+): Promise<{ truncated: boolean }> {
   return new Promise((resolve, reject) => {
     zip.openReadStream(entry, (err, stream) => {
       if (err) return reject(err);
@@ -88,8 +105,22 @@ async function readEntryText(zip: ZipFile, entry: Entry, cap: number): Promise<s
   return Buffer.concat(parts).toString('utf8');
 }
 
-function parseSmallXml(xml: string, onOpen: (name: string, attrs: Record<string, string>) => void): void {
-  const scanner = new XmlScanner({ open: onOpen, close: () => {}, text: () => {} });
+const localName = (n: string): string => n.slice(n.indexOf(':') + 1);
+
+/** OOXML writers differ in namespace prefixes (`<c>`, `<x:c>`): match on local names. */
+function ooxml(h: XmlHandler): XmlHandler {
+  return {
+    open: (n, a, selfClosing) => h.open(localName(n), a, selfClosing),
+    close: (n) => h.close(localName(n)),
+    text: (t) => h.text(t),
+  };
+}
+
+function parseSmallXml(
+  xml: string,
+  onOpen: (name: string, attrs: Record<string, string>) => void,
+): void {
+  const scanner = new XmlScanner(ooxml({ open: onOpen, close: () => {}, text: () => {} }));
   scanner.write(Buffer.from(xml, 'utf8'));
   scanner.end();
 }
@@ -113,7 +144,8 @@ class TableSink {
     for (let r = 0; r < repeat; r++) {
       if (this.header === null) {
         this.header = cells.slice(0, this.maxColumns).map((c) => c.trim());
-        if (this.analyse) this.profiler = new ColumnProfiler(this.header.map((h, i) => h || `column_${i + 1}`));
+        if (this.analyse)
+          this.profiler = new ColumnProfiler(this.header.map((h, i) => h || `column_${i + 1}`));
         continue;
       }
       if (this.rowCount >= this.maxRows) {
@@ -134,7 +166,12 @@ class TableSink {
 
   table(): SpreadsheetReport['firstSheet'] {
     if (!this.profiler || this.header === null) return null;
-    return { columnCount: this.header.length, rowCount: this.rowCount, columns: this.profiler.report(), sample: this.sample };
+    return {
+      columnCount: this.header.length,
+      rowCount: this.rowCount,
+      columns: this.profiler.report(),
+      sample: this.sample,
+    };
   }
 }
 
@@ -178,24 +215,33 @@ async function readXlsx(
     let current = '';
     let inT = false;
     let inPhonetic = false;
-    const scanner = new XmlScanner({
-      open: (n) => {
-        if (n === 'si') current = '';
-        else if (n === 't') inT = true;
-        else if (n === 'rPh') inPhonetic = true;
-      },
-      close: (n) => {
-        if (n === 'si') shared.push(current);
-        else if (n === 't') inT = false;
-        else if (n === 'rPh') inPhonetic = false;
-      },
-      text: (t) => {
-        if (inT && !inPhonetic) current += t;
-      },
-    });
-    const { truncated } = await readEntry(zip, sst, caps.sharedStringsMaxBytes, (b) => scanner.write(b));
+    const scanner = new XmlScanner(
+      ooxml({
+        open: (n) => {
+          if (n === 'si') current = '';
+          else if (n === 't') inT = true;
+          else if (n === 'rPh') inPhonetic = true;
+        },
+        close: (n) => {
+          if (n === 'si') shared.push(current);
+          else if (n === 't') inT = false;
+          else if (n === 'rPh') inPhonetic = false;
+        },
+        text: (t) => {
+          if (inT && !inPhonetic) current += t;
+        },
+      }),
+    );
+    const { truncated } = await readEntry(zip, sst, caps.sharedStringsMaxBytes, (b) =>
+      scanner.write(b),
+    );
     scanner.end();
-    if (truncated) warnings.push(message('spreadsheet_truncated', { limit: `${caps.sharedStringsMaxBytes} B (sharedStrings)` }));
+    if (truncated)
+      warnings.push(
+        message('spreadsheet_truncated', {
+          limit: `${caps.sharedStringsMaxBytes} B (sharedStrings)`,
+        }),
+      );
   }
 
   const report: SpreadsheetReport = { sheets: [], firstSheet: null };
@@ -226,7 +272,13 @@ async function readXlsx(
           if (col < caps.maxColumns) {
             while (cells.length < col) cells.push('');
             cells[col] =
-              type === 's' ? (shared[Number(value)] ?? '') : type === 'b' ? (value === '1' ? 'true' : 'false') : value;
+              type === 's'
+                ? (shared[Number(value)] ?? '')
+                : type === 'b'
+                  ? value === '1'
+                    ? 'true'
+                    : 'false'
+                  : value;
           }
           col++;
         } else if (n === 'row') sink.row(cells);
@@ -235,12 +287,23 @@ async function readXlsx(
         if (inValue) value += t;
       },
     };
-    const scanner = new XmlScanner(handler);
-    const { truncated } = await readEntry(zip, entry, caps.archiveEntryReadBytes, (b) => scanner.write(b));
+    const scanner = new XmlScanner(ooxml(handler));
+    const { truncated } = await readEntry(zip, entry, caps.archiveEntryReadBytes, (b) =>
+      scanner.write(b),
+    );
     if (!truncated && !sink.truncated) scanner.end();
     if (truncated || sink.truncated)
-      warnings.push(message('spreadsheet_truncated', { limit: truncated ? `${caps.archiveEntryReadBytes} B` : `${caps.spreadsheetMaxRows} rows` }));
-    report.sheets.push({ name: sheet.name, rowCount: sink.rowCount, header: sink.header ?? [], truncated: truncated || sink.truncated });
+      warnings.push(
+        message('spreadsheet_truncated', {
+          limit: truncated ? `${caps.archiveEntryReadBytes} B` : `${caps.spreadsheetMaxRows} rows`,
+        }),
+      );
+    report.sheets.push({
+      name: sheet.name,
+      rowCount: sink.rowCount,
+      header: sink.header ?? [],
+      truncated: truncated || sink.truncated,
+    });
     if (i === 0) report.firstSheet = sink.table();
   }
   return report;
@@ -267,7 +330,12 @@ async function readOds(
   let inCell = false;
   const endSheet = (): void => {
     if (sink === null) return;
-    report.sheets.push({ name: sheetName, rowCount: sink.rowCount, header: sink.header ?? [], truncated: sink.truncated });
+    report.sheets.push({
+      name: sheetName,
+      rowCount: sink.rowCount,
+      header: sink.header ?? [],
+      truncated: sink.truncated,
+    });
     if (sheetIndex === 0) report.firstSheet = sink.table();
     sink = null;
   };
@@ -276,13 +344,22 @@ async function readOds(
       if (n === 'table:table') {
         sheetIndex++;
         sheetName = a['table:name'] ?? `Sheet${sheetIndex + 1}`;
-        sink = sheetIndex < MAX_SHEETS ? new TableSink(sheetIndex === 0, caps.spreadsheetMaxRows, caps.maxColumns) : null;
+        sink =
+          sheetIndex < MAX_SHEETS
+            ? new TableSink(sheetIndex === 0, caps.spreadsheetMaxRows, caps.maxColumns)
+            : null;
       } else if (n === 'table:table-row') {
         cells = [];
-        rowRepeat = Math.min(Number(a['table:number-rows-repeated'] ?? 1) || 1, caps.spreadsheetMaxRows);
+        rowRepeat = Math.min(
+          Number(a['table:number-rows-repeated'] ?? 1) || 1,
+          caps.spreadsheetMaxRows,
+        );
       } else if (n === 'table:table-cell' || n === 'table:covered-table-cell') {
         inCell = true;
-        cellRepeat = Math.min(Number(a['table:number-columns-repeated'] ?? 1) || 1, caps.maxColumns);
+        cellRepeat = Math.min(
+          Number(a['table:number-columns-repeated'] ?? 1) || 1,
+          caps.maxColumns,
+        );
         const t = a['office:value-type'];
         cellValue =
           t === 'float' || t === 'percentage' || t === 'currency'
@@ -304,7 +381,8 @@ async function readOds(
         inCell = false;
         const v = cellValue ?? cellText;
         // Trailing repeated empty cells pad rows to 1024 columns: do not materialise them.
-        const times = v === '' ? Math.min(cellRepeat, Math.max(0, caps.maxColumns - cells.length)) : cellRepeat;
+        const times =
+          v === '' ? Math.min(cellRepeat, Math.max(0, caps.maxColumns - cells.length)) : cellRepeat;
         for (let k = 0; k < times && cells.length < caps.maxColumns; k++) cells.push(v);
       } else if (n === 'table:table-row') {
         while (cells.length > 0 && cells[cells.length - 1] === '') cells.pop();
@@ -317,7 +395,8 @@ async function readOds(
   });
   let truncated = false;
   try {
-    truncated = (await readEntry(zip, content, caps.archiveEntryReadBytes, (b) => scanner.write(b))).truncated;
+    truncated = (await readEntry(zip, content, caps.archiveEntryReadBytes, (b) => scanner.write(b)))
+      .truncated;
   } catch (e) {
     if (!(e instanceof CapReached)) throw e;
     truncated = true;
@@ -325,7 +404,11 @@ async function readOds(
   if (!truncated) scanner.end();
   const s = sink as TableSink | null;
   if (s?.truncated || truncated) {
-    warnings.push(message('spreadsheet_truncated', { limit: truncated ? `${caps.archiveEntryReadBytes} B` : `${caps.spreadsheetMaxRows} rows` }));
+    warnings.push(
+      message('spreadsheet_truncated', {
+        limit: truncated ? `${caps.archiveEntryReadBytes} B` : `${caps.spreadsheetMaxRows} rows`,
+      }),
+    );
     endSheet();
   }
   return report;
@@ -333,12 +416,18 @@ async function readOds(
 
 const SHAPEFILE_PARTS = ['shp', 'shx', 'dbf', 'prj'];
 
-export async function inspectZipFamily(path: string, extension: string | null, caps: InspectionCaps): Promise<ZipFamilyResult> {
+export async function inspectZipFamily(
+  path: string,
+  extension: string | null,
+  caps: InspectionCaps,
+): Promise<ZipFamilyResult> {
   const reasons: ReportMessage[] = [];
   const warnings: ReportMessage[] = [];
   const expectSpreadsheet = extension === 'xlsx' || extension === 'xlsm' || extension === 'ods';
   const corrupt = (detail: string): ReportMessage =>
-    expectSpreadsheet ? message('spreadsheet_corrupt', { detail }) : message('archive_corrupt', { detail });
+    expectSpreadsheet
+      ? message('spreadsheet_corrupt', { detail })
+      : message('archive_corrupt', { detail });
   let zip: ZipFile;
   try {
     zip = await openZip(path);
@@ -358,9 +447,15 @@ export async function inspectZipFamily(path: string, extension: string | null, c
     };
     const bomb = (detail: string): ZipFamilyResult => {
       report.bomb = true;
-      return { format: 'zip', zip: report, reasons: [message('archive_bomb', { detail })], warnings };
+      return {
+        format: 'zip',
+        zip: report,
+        reasons: [message('archive_bomb', { detail })],
+        warnings,
+      };
     };
-    if (zip.entryCount > caps.zipMaxEntries) return bomb(`${zip.entryCount} entries > ${caps.zipMaxEntries}`);
+    if (zip.entryCount > caps.zipMaxEntries)
+      return bomb(`${zip.entryCount} entries > ${caps.zipMaxEntries}`);
 
     const entries = new Map<string, Entry>();
     let bombDetail: string | null = null;
@@ -370,10 +465,20 @@ export async function inspectZipFamily(path: string, extension: string | null, c
       report.totalCompressedBytes += e.compressedSize;
       report.totalUncompressedBytes += e.uncompressedSize;
       if (report.entries.length < LISTED_ENTRIES)
-        report.entries.push({ name: e.fileName, compressedBytes: e.compressedSize, uncompressedBytes: e.uncompressedSize, directory: dir });
+        report.entries.push({
+          name: e.fileName,
+          compressedBytes: e.compressedSize,
+          uncompressedBytes: e.uncompressedSize,
+          directory: dir,
+        });
       if (e.isEncrypted()) encrypted = true;
       entries.set(e.fileName, e);
-      const ratio = e.compressedSize > 0 ? e.uncompressedSize / e.compressedSize : e.uncompressedSize > 0 ? Infinity : 0;
+      const ratio =
+        e.compressedSize > 0
+          ? e.uncompressedSize / e.compressedSize
+          : e.uncompressedSize > 0
+            ? Infinity
+            : 0;
       if (e.uncompressedSize > RATIO_MIN_ENTRY_BYTES && ratio > caps.zipMaxRatio)
         bombDetail = `${e.fileName}: expansion ratio ${Math.round(ratio)} > ${caps.zipMaxRatio}`;
       else if (report.totalUncompressedBytes > caps.zipMaxTotalUncompressedBytes)
@@ -395,7 +500,10 @@ export async function inspectZipFamily(path: string, extension: string | null, c
       if (!parts.has('shp') && !parts.has('dbf')) continue;
       const missing = SHAPEFILE_PARTS.filter((p) => !parts.has(p));
       report.shapefiles.push({ base, parts: [...parts].sort(), complete: missing.length === 0 });
-      if (missing.length > 0) warnings.push(message('shapefile_incomplete', { base, missing: missing.map((p) => `.${p}`) }));
+      if (missing.length > 0)
+        warnings.push(
+          message('shapefile_incomplete', { base, missing: missing.map((p) => `.${p}`) }),
+        );
     }
 
     let format: DetectedFormat = 'zip';
@@ -404,16 +512,30 @@ export async function inspectZipFamily(path: string, extension: string | null, c
       const mime = await readEntryText(zip, entries.get('mimetype')!, 256);
       if (mime.trim() === 'application/vnd.oasis.opendocument.spreadsheet') format = 'ods';
     }
-    if (encrypted) return { format, zip: report, reasons: [message('archive_encrypted')], warnings };
+    if (encrypted)
+      return { format, zip: report, reasons: [message('archive_encrypted')], warnings };
     if (format === 'zip') return { format, zip: report, reasons, warnings };
     try {
-      const spreadsheet = format === 'xlsx' ? await readXlsx(zip, entries, caps, warnings) : await readOds(zip, entries, caps, warnings);
+      const spreadsheet =
+        format === 'xlsx'
+          ? await readXlsx(zip, entries, caps, warnings)
+          : await readOds(zip, entries, caps, warnings);
       return { format, spreadsheet, reasons, warnings };
     } catch (e) {
-      return { format, reasons: [message('spreadsheet_corrupt', { detail: e instanceof Error ? e.message : String(e) })], warnings };
+      return {
+        format,
+        reasons: [
+          message('spreadsheet_corrupt', { detail: e instanceof Error ? e.message : String(e) }),
+        ],
+        warnings,
+      };
     }
   } catch (e) {
-    return { format: 'zip', reasons: [corrupt(e instanceof Error ? e.message : String(e))], warnings };
+    return {
+      format: 'zip',
+      reasons: [corrupt(e instanceof Error ? e.message : String(e))],
+      warnings,
+    };
   } finally {
     zip.close();
   }

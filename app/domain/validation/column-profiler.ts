@@ -125,7 +125,8 @@ export function normaliseHeader(name: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
-const NOT_A_PERSON = /commune|ville|voie|rue|etab|entreprise|organisme|structure|site|lieu|equipement|station|arret|parc|produit|espece|societe|raison|enseigne|fichier|departement|region|pays|quartier|iris|epci|service|libelle|lib_|jeu|dataset|projet|operation|marche|batiment|ecole|college|lycee|association|collectivite|territoire|zone|secteur|type|categorie|theme/;
+const NOT_A_PERSON =
+  /commune|ville|voie|rue|etab|entreprise|organisme|structure|site|lieu|equipement|station|arret|parc|produit|espece|societe|raison|enseigne|fichier|departement|region|pays|quartier|iris|epci|service|libelle|lib_|jeu|dataset|projet|operation|marche|batiment|ecole|college|lycee|association|collectivite|territoire|zone|secteur|type|categorie|theme/;
 
 function headerHints(raw: string): number {
   const n = normaliseHeader(raw);
@@ -146,7 +147,11 @@ function headerHints(raw: string): number {
   if (/%|pourcent|percent|taux|part|ratio/.test(n)) h |= H_PERCENT;
   if (!NOT_A_PERSON.test(n)) {
     if (/prenom|first_?name|given_?name|forename/.test(n)) h |= H_FIRSTNAME;
-    if (/^(nom|last_?name|surname|family_?name|nom_?de_?famille|nom_?usage|nom_?naissance|patronyme)$/.test(n))
+    if (
+      /^(nom|last_?name|surname|family_?name|nom_?de_?famille|nom_?usage|nom_?naissance|patronyme)$/.test(
+        n,
+      )
+    )
       h |= H_LASTNAME;
     if (
       /^(nom_?prenom|prenom_?nom|nom_?complet|full_?name|contact|responsable|auteur|author|titulaire|beneficiaire|representant|dirigeant|signataire|interlocuteur|person|personne|declarant|demandeur|proprietaire)s?$/.test(
@@ -242,7 +247,20 @@ function parseNumericDate(b: Uint8Array, s: number, e: number): number {
   return NaN;
 }
 
-const MONTHS = ['janvier', 'fevrier', 'mars', 'avril', 'mai', 'juin', 'juillet', 'aout', 'septembre', 'octobre', 'novembre', 'decembre'];
+const MONTHS = [
+  'janvier',
+  'fevrier',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'aout',
+  'septembre',
+  'octobre',
+  'novembre',
+  'decembre',
+];
 
 /** "31 décembre 2024", "1er janvier 2024", in UTF-8 or Windows-1252; YYYYMMDD or NaN. */
 function parseFrenchTextDate(b: Uint8Array, s: number, e: number): number {
@@ -405,7 +423,13 @@ const WWW = [...'www.'].map((c) => c.charCodeAt(0));
 
 function isUrl(b: Uint8Array, s: number, e: number, seen: number): boolean {
   if (seen & C_SPACE) return false;
-  const p = startsWith(b, s, e, HTTPS) ? 8 : startsWith(b, s, e, HTTP) ? 7 : startsWith(b, s, e, WWW) ? 4 : 0;
+  const p = startsWith(b, s, e, HTTPS)
+    ? 8
+    : startsWith(b, s, e, HTTP)
+      ? 7
+      : startsWith(b, s, e, WWW)
+        ? 4
+        : 0;
   return p > 0 && e - s > p + 3;
 }
 
@@ -415,7 +439,8 @@ function isUuid(b: Uint8Array, s: number, e: number): boolean {
     const c = b[s + i]!;
     if (i === 8 || i === 13 || i === 18 || i === 23) {
       if (c !== 45) return false;
-    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)))
+      return false;
   }
   return true;
 }
@@ -440,7 +465,12 @@ function euroValue(b: Uint8Array, s: number, e: number): number {
   } else if (b[end - 1] === 0x80) {
     end -= 1;
     marked = true;
-  } else if (end - start >= 3 && (b[end - 3]! | 32) === 101 && (b[end - 2]! | 32) === 117 && (b[end - 1]! | 32) === 114) {
+  } else if (
+    end - start >= 3 &&
+    (b[end - 3]! | 32) === 101 &&
+    (b[end - 2]! | 32) === 117 &&
+    (b[end - 1]! | 32) === 114
+  ) {
     end -= 3;
     marked = true;
   } else if (b[start] === 0xe2 && b[start + 1] === 0x82 && b[start + 2] === 0xac) {
@@ -455,7 +485,8 @@ function euroValue(b: Uint8Array, s: number, e: number): number {
   let n = 0;
   for (let i = start; i < end && n < SCRATCH.length; i++) {
     const c = b[i]!;
-    if (c === 32 || c === 0xa0 || c === 0xc2 || c === 0xe2 || c === 0x80 || c === 0xaf || c === 39) continue;
+    if (c === 32 || c === 0xa0 || c === 0xc2 || c === 0xe2 || c === 0x80 || c === 0xaf || c === 39)
+      continue;
     SCRATCH[n++] = c;
   }
   return n > 0 ? parseNumber(SCRATCH, 0, n) : NaN;
@@ -463,8 +494,11 @@ function euroValue(b: Uint8Array, s: number, e: number): number {
 const SCRATCH = new Uint8Array(64);
 
 // Words as base-32 numbers of their lower-case letters: a Set<number> lookup, no string per cell.
-const wordKey = (w: string): number => [...w].reduce((k, ch) => k * 32 + (ch.charCodeAt(0) - 96), 0);
-const BOOLEAN_KEYS = new Set(['true', 'false', 'vrai', 'faux', 'oui', 'non', 'yes', 'no'].map(wordKey));
+const wordKey = (w: string): number =>
+  [...w].reduce((k, ch) => k * 32 + (ch.charCodeAt(0) - 96), 0);
+const BOOLEAN_KEYS = new Set(
+  ['true', 'false', 'vrai', 'faux', 'oui', 'non', 'yes', 'no'].map(wordKey),
+);
 function isBoolean(b: Uint8Array, s: number, e: number): boolean {
   const len = e - s;
   if (len < 2 || len > 5) return false;
@@ -587,7 +621,8 @@ export class ColumnProfiler {
     let num = NaN;
     if (alive & (T_INT | T_DEC_DOT | T_DEC_COMMA | F_LAT | F_LON | F_L93X | F_L93Y | F_YEAR)) {
       if ((seen & ~NUMERIC_MASK) === 0 && (seen & C_DIGIT) !== 0) num = parseNumber(b, s, e);
-      if (Number.isNaN(num)) failed |= T_INT | T_DEC_DOT | T_DEC_COMMA | F_LAT | F_LON | F_L93X | F_L93Y | F_YEAR;
+      if (Number.isNaN(num))
+        failed |= T_INT | T_DEC_DOT | T_DEC_COMMA | F_LAT | F_LON | F_L93X | F_L93Y | F_YEAR;
       else {
         if (numSep !== 0 || numLeadingZero) failed |= T_INT;
         if (numSep === 44) failed |= T_DEC_DOT;
@@ -609,7 +644,11 @@ export class ColumnProfiler {
       let d = NaN;
       dateKind = 0;
       if ((seen & ~DATE_MASK) === 0) d = parseNumericDate(b, s, e);
-      else if (alive & (T_DATE | F_DATE_FR_TEXT) && (seen & C_SPACE) !== 0 && (seen & C_DIGIT) !== 0)
+      else if (
+        alive & (T_DATE | F_DATE_FR_TEXT) &&
+        (seen & C_SPACE) !== 0 &&
+        (seen & C_DIGIT) !== 0
+      )
         d = parseFrenchTextDate(b, s, e);
       if (Number.isNaN(d)) failed |= T_DATE | F_DATE_ISO | F_DATE_FR | F_DATE_FR_TEXT;
       else {
@@ -636,9 +675,13 @@ export class ColumnProfiler {
     if (alive & F_SIREN && (len < 9 || len > 11 || !luhnDigits(b, s, e, 9))) failed |= F_SIREN;
     if (alive & F_SIRET && (len < 14 || len > 17 || !luhnDigits(b, s, e, 14))) failed |= F_SIRET;
     if (alive & F_EMAIL && ((seen & C_AT) === 0 || !isEmail(b, s, e))) failed |= F_EMAIL;
-    if (alive & F_PHONE && (len < 10 || len > 20 || (seen & (C_ALPHA | C_HIGH)) !== 0 || !isFrenchPhone(b, s, e)))
+    if (
+      alive & F_PHONE &&
+      (len < 10 || len > 20 || (seen & (C_ALPHA | C_HIGH)) !== 0 || !isFrenchPhone(b, s, e))
+    )
       failed |= F_PHONE;
-    if (alive & F_URL && ((seen & (C_COLON | C_DOT)) === 0 || !isUrl(b, s, e, seen))) failed |= F_URL;
+    if (alive & F_URL && ((seen & (C_COLON | C_DOT)) === 0 || !isUrl(b, s, e, seen)))
+      failed |= F_URL;
     if (alive & F_UUID && !isUuid(b, s, e)) failed |= F_UUID;
     // A header that names a rate or an amount makes a bare number count as one.
     if (
@@ -735,12 +778,16 @@ function columnReport(c: ColumnState, index: number): ColumnReport {
   // A header that names the code wins; else the best share; FORMAT_CODES order breaks ties.
   const best =
     candidates.find((x) => x.hinted) ??
-    candidates.reduce<(typeof candidates)[number] | undefined>((a, x) => (a === undefined || x.share > a.share ? x : a), undefined);
+    candidates.reduce<(typeof candidates)[number] | undefined>(
+      (a, x) => (a === undefined || x.share > a.share ? x : a),
+      undefined,
+    );
 
   let personalData: ColumnReport['personalData'] = null;
   if (best?.code === 'email') personalData = 'email';
   else if (best?.code === 'phone_fr') personalData = 'phone';
-  else if (type === 'text' && (c.hints & (H_FIRSTNAME | H_LASTNAME | H_FULLNAME)) !== 0) personalData = 'person_name';
+  else if (type === 'text' && (c.hints & (H_FIRSTNAME | H_LASTNAME | H_FULLNAME)) !== 0)
+    personalData = 'person_name';
 
   return {
     index,

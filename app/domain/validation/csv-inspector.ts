@@ -50,9 +50,18 @@ export function isValidUtf8(b: Uint8Array, complete: boolean): boolean {
 
 /** Index of the first byte that breaks UTF-8 (only called once a chunk is known to be invalid). */
 function firstInvalidUtf8(b: Uint8Array): number {
-  for (let i = 0; i < b.length; ) {
+  for (let i = 0; i < b.length;) {
     const x = b[i]!;
-    const len = x < 0x80 ? 1 : x >= 0xc2 && x <= 0xdf ? 2 : x >= 0xe0 && x <= 0xef ? 3 : x >= 0xf0 && x <= 0xf4 ? 4 : 0;
+    const len =
+      x < 0x80
+        ? 1
+        : x >= 0xc2 && x <= 0xdf
+          ? 2
+          : x >= 0xe0 && x <= 0xef
+            ? 3
+            : x >= 0xf0 && x <= 0xf4
+              ? 4
+              : 0;
     if (len === 0 || !isUtf8(b.subarray(i, i + len))) return i;
     i += len;
   }
@@ -65,7 +74,12 @@ interface SniffRecord {
 }
 
 /** A small, obviously-correct tokenizer for the sniff prefix; same rules as the fast one. */
-function sniffRecords(b: Uint8Array, delim: number, maxRecords: number, complete: boolean): SniffRecord[] {
+function sniffRecords(
+  b: Uint8Array,
+  delim: number,
+  maxRecords: number,
+  complete: boolean,
+): SniffRecord[] {
   const records: SniffRecord[] = [];
   let i = 0;
   let line = 1;
@@ -133,14 +147,24 @@ interface Sniff {
 function sniffCsv(prefix: Uint8Array, complete: boolean, extension: string | null): Sniff {
   const bomLength = prefix[0] === 0xef && prefix[1] === 0xbb && prefix[2] === 0xbf ? 3 : 0;
   const body = prefix.subarray(bomLength);
-  const encoding: Encoding = bomLength ? 'utf-8-bom' : isValidUtf8(body, complete) ? 'utf-8' : 'windows-1252';
+  const encoding: Encoding = bomLength
+    ? 'utf-8-bom'
+    : isValidUtf8(body, complete)
+      ? 'utf-8'
+      : 'windows-1252';
   const decoder = decoderFor(encoding);
 
-  let best: { d: (typeof DELIMITERS)[number]; mode: number; freq: number; records: SniffRecord[] } | null = null;
+  let best: {
+    d: (typeof DELIMITERS)[number];
+    mode: number;
+    freq: number;
+    records: SniffRecord[];
+  } | null = null;
   for (const d of DELIMITERS) {
     const records = sniffRecords(body, d.byte, 200, complete);
     const counts = new Map<number, number>();
-    for (const r of records) if (nonEmptyCount(r) > 0) counts.set(r.fields.length, (counts.get(r.fields.length) ?? 0) + 1);
+    for (const r of records)
+      if (nonEmptyCount(r) > 0) counts.set(r.fields.length, (counts.get(r.fields.length) ?? 0) + 1);
     let mode = 1;
     let freq = 0;
     for (const [k, v] of counts) if (v > freq || (v === freq && k > mode)) [mode, freq] = [k, v];
@@ -156,7 +180,10 @@ function sniffCsv(prefix: Uint8Array, complete: boolean, extension: string | nul
 
   // The header is the first record with the usual number of fields and as many filled ones as the rows
   // that follow: title lines ("Rapport 2024;;;") and blank lines before it are skipped.
-  const filled = records.filter((r) => r.fields.length === mode).map(nonEmptyCount).sort((a, b) => a - b);
+  const filled = records
+    .filter((r) => r.fields.length === mode)
+    .map(nonEmptyCount)
+    .sort((a, b) => a - b);
   const typical = Math.max(1, filled[Math.floor(filled.length / 2)] ?? 1);
   let headerIdx = records.findIndex((r) => r.fields.length >= mode && nonEmptyCount(r) >= typical);
   if (headerIdx < 0) headerIdx = records.findIndex((r) => nonEmptyCount(r) > 0);
@@ -253,7 +280,10 @@ export class CsvInspector {
     this.dataStartRecord = this.sniff.dataStartRecord;
     this.columnCount = this.sniff.columnCount;
     this.analysedColumns = Math.min(this.columnCount, caps.maxColumns);
-    this.columnNames = Array.from({ length: this.analysedColumns }, (_, i) => this.sniff.header[i] || `column_${i + 1}`);
+    this.columnNames = Array.from(
+      { length: this.analysedColumns },
+      (_, i) => this.sniff.header[i] || `column_${i + 1}`,
+    );
     this.profiler = new ColumnProfiler(this.columnNames);
     this.duplicates = new DuplicateCounter(caps.duplicateSetCapacity);
     this.fieldBuf = new Uint8Array(caps.maxCellBytes);
@@ -543,7 +573,11 @@ export class CsvInspector {
     while (leading < columns.length && columns[leading]!.nonEmptyCount === 0) leading++;
     let trailing = 0;
     if (leading < columns.length)
-      while (trailing < columns.length && columns[columns.length - 1 - trailing]!.nonEmptyCount === 0) trailing++;
+      while (
+        trailing < columns.length &&
+        columns[columns.length - 1 - trailing]!.nonEmptyCount === 0
+      )
+        trailing++;
 
     const s = this.sniff;
     const lineEnding =
@@ -584,8 +618,10 @@ export class CsvInspector {
 
     if (this.rowCount === 0) reasons.push(message('csv_no_rows'));
     if (s.encoding === 'windows-1252') warnings.push(message('encoding_windows_1252'));
-    if (csv.mixedEncoding) warnings.push(message('encoding_mixed', { offset: this.firstNonUtf8Offset }));
-    if (s.headerLine !== null && s.headerLine > 1) warnings.push(message('header_not_first_line', { line: s.headerLine }));
+    if (csv.mixedEncoding)
+      warnings.push(message('encoding_mixed', { offset: this.firstNonUtf8Offset }));
+    if (s.headerLine !== null && s.headerLine > 1)
+      warnings.push(message('header_not_first_line', { line: s.headerLine }));
     if (s.headerLine === null && this.columnCount > 0) warnings.push(message('no_header'));
     if (this.columnCount === 1) warnings.push(message('single_column'));
     const seenNames = new Map<string, number>();
@@ -595,22 +631,33 @@ export class CsvInspector {
     const unnamed = s.header.map((n, i) => (n === '' ? i + 1 : 0)).filter((i) => i > 0);
     // Empty edge columns get their own warning below; only report unnamed columns that hold data.
     const unnamedWithData = unnamed.filter((i) => (columns[i - 1]?.nonEmptyCount ?? 0) > 0);
-    if (unnamedWithData.length > 0) warnings.push(message('empty_header', { columns: unnamedWithData }));
+    if (unnamedWithData.length > 0)
+      warnings.push(message('empty_header', { columns: unnamedWithData }));
     if (this.raggedCount > 0)
       warnings.push(
-        message('ragged_rows', { count: this.raggedCount, expected: this.columnCount, firstLines: this.raggedLines }),
+        message('ragged_rows', {
+          count: this.raggedCount,
+          expected: this.columnCount,
+          firstLines: this.raggedLines,
+        }),
       );
-    if (this.duplicateRows > 0) warnings.push(message('duplicate_rows', { count: this.duplicateRows }));
+    if (this.duplicateRows > 0)
+      warnings.push(message('duplicate_rows', { count: this.duplicateRows }));
     if (this.emptyRows > 0) warnings.push(message('empty_rows', { count: this.emptyRows }));
     if (csv.leadingEmptyColumns > 0 || trailing > 0)
       warnings.push(message('empty_columns_edge', { leading: csv.leadingEmptyColumns, trailing }));
     if (this.columnCount > this.analysedColumns)
-      warnings.push(message('too_many_columns', { count: this.columnCount, analysed: this.analysedColumns }));
+      warnings.push(
+        message('too_many_columns', { count: this.columnCount, analysed: this.analysedColumns }),
+      );
     if (this.truncatedCells > 0)
-      warnings.push(message('cell_truncated', { count: this.truncatedCells, maxBytes: this.caps.maxCellBytes }));
+      warnings.push(
+        message('cell_truncated', { count: this.truncatedCells, maxBytes: this.caps.maxCellBytes }),
+      );
     if (unterminated) warnings.push(message('unterminated_quote'));
     for (const c of columns) {
-      if (c.personalData !== null) warnings.push(message('personal_data', { kind: c.personalData, column: c.name }));
+      if (c.personalData !== null)
+        warnings.push(message('personal_data', { kind: c.personalData, column: c.name }));
     }
     return { csv, reasons, warnings };
   }

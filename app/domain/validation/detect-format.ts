@@ -35,7 +35,11 @@ const SIGNATURES: Array<{ sig: number[]; at?: number; format: DetectedFormat; la
   { sig: [0x1f, 0x8b], format: 'binary', label: 'gzip' },
   { sig: [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c], format: 'binary', label: '7z' },
   { sig: ascii('Rar!'), format: 'binary', label: 'RAR' },
-  { sig: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1], format: 'binary', label: 'OLE2 (XLS/DOC)' },
+  {
+    sig: [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1],
+    format: 'binary',
+    label: 'OLE2 (XLS/DOC)',
+  },
   { sig: ascii('SQLite format 3'), format: 'binary', label: 'SQLite' },
   { sig: [0xff, 0xfe], format: 'binary', label: 'UTF-16 text' },
   { sig: [0xfe, 0xff], format: 'binary', label: 'UTF-16 text' },
@@ -43,7 +47,8 @@ const SIGNATURES: Array<{ sig: number[]; at?: number; format: DetectedFormat; la
 
 export function detectFormat(head: Uint8Array, extension: string | null): Detection {
   if (head.length === 0) return { format: 'empty', label: 'empty' };
-  for (const s of SIGNATURES) if (startsWith(head, s.sig, s.at ?? 0)) return { format: s.format, label: s.label };
+  for (const s of SIGNATURES)
+    if (startsWith(head, s.sig, s.at ?? 0)) return { format: s.format, label: s.label };
   // Text or not: NUL bytes and other C0 controls do not occur in CSV or JSON.
   const n = Math.min(head.length, 8192);
   let controls = 0;
@@ -57,7 +62,8 @@ export function detectFormat(head: Uint8Array, extension: string | null): Detect
   while (i < n && (head[i] === 32 || head[i] === 9 || head[i] === 10 || head[i] === 13)) i++;
   const first = head[i];
   const jsonish = first === 0x7b || first === 0x5b;
-  if (extension === 'json' || extension === 'geojson') return { format: extension, label: extension };
+  if (extension === 'json' || extension === 'geojson')
+    return { format: extension, label: extension };
   if (TEXT_EXTENSIONS.has(extension ?? '')) return { format: 'csv', label: 'CSV' };
   return jsonish ? { format: 'json', label: 'JSON' } : { format: 'csv', label: 'CSV' };
 }
@@ -94,7 +100,10 @@ export function extensionOf(name: string): string | null {
 }
 
 /** Whether the extension is known, and whether the detected format may carry it. */
-export function extensionAgrees(extension: string | null, format: DetectedFormat): { known: boolean; agrees: boolean } {
+export function extensionAgrees(
+  extension: string | null,
+  format: DetectedFormat,
+): { known: boolean; agrees: boolean } {
   const allowed = extension === null ? undefined : EXTENSION_FORMATS[extension];
   if (allowed === undefined) return { known: false, agrees: true };
   return { known: true, agrees: allowed.includes(format) };

@@ -3,7 +3,13 @@
 import { open } from 'node:fs/promises';
 import { inspectZipFamily } from './archive.server';
 import { CsvInspector } from './csv-inspector';
-import { MEDIA_TYPES, detectFormat, extensionAgrees, extensionOf, type Detection } from './detect-format';
+import {
+  MEDIA_TYPES,
+  detectFormat,
+  extensionAgrees,
+  extensionOf,
+  type Detection,
+} from './detect-format';
 import { JsonInspector } from './json-inspector';
 import { message } from './messages';
 import { inspectParquet } from './parquet.server';
@@ -99,7 +105,11 @@ class StreamingInspector implements Inspector {
     this.detection = detectFormat(prefix, this.extension);
     const { agrees } = extensionAgrees(this.extension, this.detection.format);
     const f = this.detection.format;
-    if (agrees && f === 'csv') this.mode = { kind: 'csv', csv: new CsvInspector(prefix, complete, this.extension, this.caps) };
+    if (agrees && f === 'csv')
+      this.mode = {
+        kind: 'csv',
+        csv: new CsvInspector(prefix, complete, this.extension, this.caps),
+      };
     else if (agrees && (f === 'json' || f === 'geojson'))
       this.mode = { kind: 'json', json: new JsonInspector(f === 'geojson') };
     else if (f === 'pdf') this.mode = { kind: 'pdf', pdf: new PdfScanner() };
@@ -141,12 +151,15 @@ class StreamingInspector implements Inspector {
       const label = this.detection.label;
       const { known, agrees: plainAgrees } = extensionAgrees(this.extension, format);
       // XLSX and ODS are ZIPs at the byte level: whether the name fits is known once the directory is read.
-      const agrees = plainAgrees || (format === 'zip' && ['xlsx', 'xlsm', 'ods'].includes(this.extension ?? ''));
+      const agrees =
+        plainAgrees || (format === 'zip' && ['xlsx', 'xlsm', 'ods'].includes(this.extension ?? ''));
       const m = this.mode!;
       if (format === 'empty') reasons.push(message('empty_file'));
       else if (format === 'executable') reasons.push(message('executable_content'));
       else if (!agrees) {
-        const textExpected = ['csv', 'tsv', 'txt', 'tab', 'dat', 'json', 'geojson'].includes(this.extension ?? '');
+        const textExpected = ['csv', 'tsv', 'txt', 'tab', 'dat', 'json', 'geojson'].includes(
+          this.extension ?? '',
+        );
         reasons.push(
           textExpected && format === 'binary'
             ? message('binary_content')
@@ -170,7 +183,8 @@ class StreamingInspector implements Inspector {
         reasons.push(...r.reasons);
         warnings.push(...r.warnings);
       } else if (format === 'zip' || format === 'parquet') {
-        if (this.options.filePath === undefined) throw new Error(`${label} needs the file path for its bounded reads`);
+        if (this.options.filePath === undefined)
+          throw new Error(`${label} needs the file path for its bounded reads`);
         if (format === 'parquet') {
           const r = await inspectParquet(this.options.filePath, this.bytesWritten, this.caps);
           if (r.parquet) report.parquet = r.parquet;
@@ -180,7 +194,12 @@ class StreamingInspector implements Inspector {
           format = r.format;
           const refined = extensionAgrees(this.extension, format);
           if (!refined.agrees) {
-            reasons.push(message('format_mismatch', { detected: format.toUpperCase(), extension: this.extension }));
+            reasons.push(
+              message('format_mismatch', {
+                detected: format.toUpperCase(),
+                extension: this.extension,
+              }),
+            );
           } else {
             if (r.zip) report.zip = r.zip;
             if (r.spreadsheet) report.spreadsheet = r.spreadsheet;
@@ -188,12 +207,18 @@ class StreamingInspector implements Inspector {
             warnings.push(...r.warnings);
           }
         }
-      } else if (format === 'image') warnings.push(message('format_not_analysed', { detected: label }));
-      else if (format === 'binary') reasons.push(message('unsupported_format', { detected: label }));
+      } else if (format === 'image')
+        warnings.push(message('format_not_analysed', { detected: label }));
+      else if (format === 'binary')
+        reasons.push(message('unsupported_format', { detected: label }));
       if (!known && format !== 'empty' && format !== 'executable' && format !== 'binary')
-        warnings.push(message('unknown_extension', { extension: this.extension ?? '', detected: format }));
+        warnings.push(
+          message('unknown_extension', { extension: this.extension ?? '', detected: format }),
+        );
     } catch (e) {
-      reasons.push(message('inspection_failed', { detail: e instanceof Error ? e.message : String(e) }));
+      reasons.push(
+        message('inspection_failed', { detail: e instanceof Error ? e.message : String(e) }),
+      );
     }
     report.file.detectedFormat = format;
     report.file.mediaType = MEDIA_TYPES[format] ?? null;
@@ -234,7 +259,9 @@ export async function inspectFile(
     }
   } catch (e) {
     const report = await inspector.finish();
-    report.reasons.push(message('inspection_failed', { detail: e instanceof Error ? e.message : String(e) }));
+    report.reasons.push(
+      message('inspection_failed', { detail: e instanceof Error ? e.message : String(e) }),
+    );
     report.verdict = 'invalid';
     return report;
   }

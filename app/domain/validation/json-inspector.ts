@@ -59,7 +59,8 @@ const MAX_TOP_KEYS = 200;
 const FIRST_INVALID_KEPT = 10;
 
 const typeOf = (v: string | number | boolean | null): string => (v === null ? 'null' : typeof v);
-const inL93 = (x: number, y: number): boolean => x >= 100_000 && x <= 1_300_000 && y >= 6_000_000 && y <= 7_200_000;
+const inL93 = (x: number, y: number): boolean =>
+  x >= 100_000 && x <= 1_300_000 && y >= 6_000_000 && y <= 7_200_000;
 
 export class JsonInspector implements JsonHandler {
   private readonly tokenizer = new JsonTokenizer(this);
@@ -93,7 +94,10 @@ export class JsonInspector implements JsonHandler {
   private inside = 0;
   private withGeometry = 0;
   private bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
-  private readonly properties = new Map<string, { types: Record<string, number>; presentIn: number }>();
+  private readonly properties = new Map<
+    string,
+    { types: Record<string, number>; presentIn: number }
+  >();
   private propertiesTruncated = false;
   // The feature being read.
   private fBox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity];
@@ -209,7 +213,11 @@ export class JsonInspector implements JsonHandler {
         this.arrayLength = p.children;
         this.itemTypes[type] = (this.itemTypes[type] ?? 0) + 1;
       } else if (this.topKeys.length < MAX_TOP_KEYS) {
-        this.topKeys.push({ key: this.pendingKey ?? '', type, arrayLength: type === 'array' ? 0 : null });
+        this.topKeys.push({
+          key: this.pendingKey ?? '',
+          type,
+          arrayLength: type === 'array' ? 0 : null,
+        });
       } else this.topKeysTruncated = true;
     }
     if (p.role === 'properties' && this.pendingKey !== null) {
@@ -264,7 +272,8 @@ export class JsonInspector implements JsonHandler {
         this.nullGeometries++;
         this.fGeometrySeen = true;
       }
-    } else if (p.role === 'geometry' && key === 'type' && typeof v === 'string' && p.geometry) p.geometry.type = v;
+    } else if (p.role === 'geometry' && key === 'type' && typeof v === 'string' && p.geometry)
+      p.geometry.type = v;
   }
 
   endObject(): void {
@@ -287,7 +296,13 @@ export class JsonInspector implements JsonHandler {
     if (f.role === 'coords') this.closeCoords(f, p);
     else if (f.role === 'geometry') this.closeGeometry(f, p);
     else if (f.role === 'feature') this.endFeature();
-    else if (f.role === 'root' && f.isObject && this.stack.length === 0 && this.featureCount === 0 && this.fGeometrySeen) {
+    else if (
+      f.role === 'root' &&
+      f.isObject &&
+      this.stack.length === 0 &&
+      this.featureCount === 0 &&
+      this.fGeometrySeen
+    ) {
       // A lone Feature at the root counts as one feature.
       if (this.rootType === 'Feature') this.endFeature();
     }
@@ -393,7 +408,13 @@ export class JsonInspector implements JsonHandler {
 
   // --- report ---------------------------------------------------------------------------
 
-  finish(): { json?: JsonReport; geojson?: GeojsonReport; reasons: ReportMessage[]; warnings: ReportMessage[]; isGeojson: boolean } {
+  finish(): {
+    json?: JsonReport;
+    geojson?: GeojsonReport;
+    reasons: ReportMessage[];
+    warnings: ReportMessage[];
+    isGeojson: boolean;
+  } {
     const reasons: ReportMessage[] = [];
     const warnings: ReportMessage[] = [];
     if (!this.syntaxError) {
@@ -449,16 +470,27 @@ export class JsonInspector implements JsonHandler {
       insideTerritory: {
         territory: t?.name ?? 'unavailable',
         count: this.inside,
-        share: this.withGeometry > 0 && t ? Math.round((this.inside / this.withGeometry) * 10000) / 10000 : null,
+        share:
+          this.withGeometry > 0 && t
+            ? Math.round((this.inside / this.withGeometry) * 10000) / 10000
+            : null,
         method: 'bbox-centre-in-commune-polygon',
       },
-      properties: [...this.properties].map(([key, v]) => ({ key, types: v.types, presentIn: v.presentIn })),
+      properties: [...this.properties].map(([key, v]) => ({
+        key,
+        types: v.types,
+        presentIn: v.presentIn,
+      })),
       propertiesTruncated: this.propertiesTruncated,
     };
     if (this.syntaxError) return { json, geojson, reasons, warnings, isGeojson };
 
     if (this.rootType !== 'FeatureCollection')
-      reasons.push(message('geojson_not_feature_collection', { found: this.rootType ?? this.topLevel ?? 'none' }));
+      reasons.push(
+        message('geojson_not_feature_collection', {
+          found: this.rootType ?? this.topLevel ?? 'none',
+        }),
+      );
     if (this.lambertPositions > 0) reasons.push(message('geojson_not_wgs84'));
     if (this.invalidCount > 0)
       reasons.push(
@@ -469,9 +501,11 @@ export class JsonInspector implements JsonHandler {
           firstFeatures: this.firstInvalid,
         }),
       );
-    if (this.rootType === 'FeatureCollection' && this.featureCount === 0) warnings.push(message('geojson_no_features'));
+    if (this.rootType === 'FeatureCollection' && this.featureCount === 0)
+      warnings.push(message('geojson_no_features'));
     if (this.crs) warnings.push(message('geojson_crs_member'));
-    if (this.nullGeometries > 0) warnings.push(message('geojson_null_geometries', { count: this.nullGeometries }));
+    if (this.nullGeometries > 0)
+      warnings.push(message('geojson_null_geometries', { count: this.nullGeometries }));
     if (this.swapped > 0 && this.lambertPositions === 0)
       warnings.push(message('geojson_swapped_coordinates', { count: this.swapped }));
     const share = geojson.insideTerritory.share;

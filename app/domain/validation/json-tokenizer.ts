@@ -126,7 +126,14 @@ export class JsonTokenizer {
         continue;
       }
       if (state === V_STRING_UNICODE) {
-        const d = x >= 48 && x <= 57 ? x - 48 : x >= 97 && x <= 102 ? x - 87 : x >= 65 && x <= 70 ? x - 55 : -1;
+        const d =
+          x >= 48 && x <= 57
+            ? x - 48
+            : x >= 97 && x <= 102
+              ? x - 87
+              : x >= 65 && x <= 70
+                ? x - 55
+                : -1;
         if (d < 0) this.fail('bad \\u escape', i);
         this.unicode = this.unicode * 16 + d;
         if (++this.unicodeDigits === 4) {
@@ -137,7 +144,8 @@ export class JsonTokenizer {
         continue;
       }
       if (state === V_LITERAL) {
-        if (x !== this.literal.charCodeAt(this.literalPos)) this.fail(`unexpected byte in literal ${this.literal}`, i);
+        if (x !== this.literal.charCodeAt(this.literalPos))
+          this.fail(`unexpected byte in literal ${this.literal}`, i);
         if (++this.literalPos === this.literal.length) {
           this.h.value(this.literal === 'true' ? true : this.literal === 'false' ? false : null);
           this.state = V_AFTER;
@@ -243,7 +251,8 @@ export class JsonTokenizer {
   }
 
   private close(kind: number, i: number): void {
-    if (this.depth === 0 || this.stack[this.depth - 1] !== kind) this.fail('mismatched closing bracket', i);
+    if (this.depth === 0 || this.stack[this.depth - 1] !== kind)
+      this.fail('mismatched closing bracket', i);
     this.depth--;
     if (kind === OBJ) this.h.endObject();
     else this.h.endArray();
@@ -415,7 +424,8 @@ export class JsonTokenizer {
 
   private finishNumber(i: number): void {
     const st = this.numState;
-    if (st === NUM_MINUS || st === NUM_FRAC0 || st === NUM_EXP0 || st === NUM_EXPSIGN) this.fail('bad number', i);
+    if (st === NUM_MINUS || st === NUM_FRAC0 || st === NUM_EXP0 || st === NUM_EXPSIGN)
+      this.fail('bad number', i);
     const e = (this.expNeg ? -this.exp : this.exp) - this.fracDigits;
     // Exact enough for validation; precise to the last bit only for ≤ 15 significant digits.
     let v = e >= 0 ? this.mant * 10 ** e : this.mant / 10 ** -e;

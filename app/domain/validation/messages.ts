@@ -5,8 +5,10 @@ import type { ReportMessage } from './report.schema';
 type Details = Record<string, string | number | boolean | null | number[] | string[]>;
 type Texts = (d: Details) => { fr: string; en: string };
 
-const s = (v: Details[string] | undefined): string => (Array.isArray(v) ? v.join(', ') : String(v ?? ''));
-const pct = (v: Details[string] | undefined): string => `${Math.round(Number(v ?? 0) * 1000) / 10} %`;
+const s = (v: Details[string] | undefined): string =>
+  Array.isArray(v) ? v.join(', ') : String(v ?? '');
+const pct = (v: Details[string] | undefined): string =>
+  `${Math.round(Number(v ?? 0) * 1000) / 10} %`;
 
 const catalogue = {
   // Reasons (the file is invalid).

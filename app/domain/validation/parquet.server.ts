@@ -64,7 +64,8 @@ class CompactReader {
         const size = h >> 4 === 15 ? this.varint() : h >> 4;
         const et = h & 0x0f;
         const out: ThriftValue[] = [];
-        for (let i = 0; i < size; i++) out.push(et === 1 || et === 2 ? this.byte() === 1 : this.value(et, depth + 1));
+        for (let i = 0; i < size; i++)
+          out.push(et === 1 || et === 2 ? this.byte() === 1 : this.value(et, depth + 1));
         return out;
       }
       case 11: {
@@ -97,13 +98,61 @@ class CompactReader {
   }
 }
 
-const PHYSICAL = ['BOOLEAN', 'INT32', 'INT64', 'INT96', 'FLOAT', 'DOUBLE', 'BYTE_ARRAY', 'FIXED_LEN_BYTE_ARRAY'];
+const PHYSICAL = [
+  'BOOLEAN',
+  'INT32',
+  'INT64',
+  'INT96',
+  'FLOAT',
+  'DOUBLE',
+  'BYTE_ARRAY',
+  'FIXED_LEN_BYTE_ARRAY',
+];
 const REPETITION = ['REQUIRED', 'OPTIONAL', 'REPEATED'];
-const CONVERTED = ['UTF8', 'MAP', 'MAP_KEY_VALUE', 'LIST', 'ENUM', 'DECIMAL', 'DATE', 'TIME_MILLIS', 'TIME_MICROS', 'TIMESTAMP_MILLIS', 'TIMESTAMP_MICROS', 'UINT_8', 'UINT_16', 'UINT_32', 'UINT_64', 'INT_8', 'INT_16', 'INT_32', 'INT_64', 'JSON', 'BSON', 'INTERVAL'];
-const LOGICAL: Record<number, string> = { 1: 'STRING', 2: 'MAP', 3: 'LIST', 4: 'ENUM', 5: 'DECIMAL', 6: 'DATE', 7: 'TIME', 8: 'TIMESTAMP', 10: 'INTEGER', 11: 'UNKNOWN', 12: 'JSON', 13: 'BSON', 14: 'UUID', 15: 'FLOAT16' };
+const CONVERTED = [
+  'UTF8',
+  'MAP',
+  'MAP_KEY_VALUE',
+  'LIST',
+  'ENUM',
+  'DECIMAL',
+  'DATE',
+  'TIME_MILLIS',
+  'TIME_MICROS',
+  'TIMESTAMP_MILLIS',
+  'TIMESTAMP_MICROS',
+  'UINT_8',
+  'UINT_16',
+  'UINT_32',
+  'UINT_64',
+  'INT_8',
+  'INT_16',
+  'INT_32',
+  'INT_64',
+  'JSON',
+  'BSON',
+  'INTERVAL',
+];
+const LOGICAL: Record<number, string> = {
+  1: 'STRING',
+  2: 'MAP',
+  3: 'LIST',
+  4: 'ENUM',
+  5: 'DECIMAL',
+  6: 'DATE',
+  7: 'TIME',
+  8: 'TIMESTAMP',
+  10: 'INTEGER',
+  11: 'UNKNOWN',
+  12: 'JSON',
+  13: 'BSON',
+  14: 'UUID',
+  15: 'FLOAT16',
+};
 
 const num = (v: ThriftValue | undefined): number | null => (typeof v === 'number' ? v : null);
-const str = (v: ThriftValue | undefined): string | null => (v instanceof Uint8Array ? new TextDecoder().decode(v) : null);
+const str = (v: ThriftValue | undefined): string | null =>
+  v instanceof Uint8Array ? new TextDecoder().decode(v) : null;
 
 export async function inspectParquet(
   path: string,
@@ -116,9 +165,11 @@ export async function inspectParquet(
   try {
     const tail = Buffer.alloc(8);
     await fh.read(tail, 0, 8, size - 8);
-    if (tail.toString('latin1', 4, 8) !== 'PAR1') return corrupt('no PAR1 magic at the end (truncated?)');
+    if (tail.toString('latin1', 4, 8) !== 'PAR1')
+      return corrupt('no PAR1 magic at the end (truncated?)');
     const footerLength = tail.readUInt32LE(0);
-    if (footerLength > caps.parquetFooterMaxBytes) return corrupt(`footer of ${footerLength} bytes exceeds the cap`);
+    if (footerLength > caps.parquetFooterMaxBytes)
+      return corrupt(`footer of ${footerLength} bytes exceeds the cap`);
     if (footerLength + 12 > size) return corrupt('footer length larger than the file');
     const footer = Buffer.alloc(footerLength);
     await fh.read(footer, 0, footerLength, size - 8 - footerLength);
@@ -142,7 +193,12 @@ export async function inspectParquet(
           columns.push({
             name: full,
             physicalType: t === null ? null : (PHYSICAL[t] ?? String(t)),
-            logicalType: logicalId !== undefined ? (LOGICAL[logicalId] ?? String(logicalId)) : ct !== null ? (CONVERTED[ct] ?? String(ct)) : null,
+            logicalType:
+              logicalId !== undefined
+                ? (LOGICAL[logicalId] ?? String(logicalId))
+                : ct !== null
+                  ? (CONVERTED[ct] ?? String(ct))
+                  : null,
             repetition: (() => {
               const r = num(el.get(3));
               return r === null ? null : (REPETITION[r] ?? String(r));

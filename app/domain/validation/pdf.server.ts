@@ -34,7 +34,9 @@ export class PdfScanner {
     const s = this.tail + text;
     // Matches wholly inside the previous tail were counted with the previous chunk.
     this.pages += countPages(s, this.tail.length);
-    this.objectStreams += (s.slice(Math.max(0, this.tail.length - 8)).match(/\/ObjStm/g) ?? []).length;
+    this.objectStreams += (
+      s.slice(Math.max(0, this.tail.length - 8)).match(/\/ObjStm/g) ?? []
+    ).length;
     if (!this.encrypted && s.includes('/Encrypt')) this.encrypted = true;
     this.tail = s.slice(-OVERLAP);
   }
@@ -53,7 +55,9 @@ function pagesInObjectStreams(pdf: string): number {
     const end = pdf.indexOf('endstream', start);
     if (end < 0) break;
     try {
-      const inflated = inflateSync(Buffer.from(pdf.slice(start, end), 'latin1'), { maxOutputLength: 64 * 1024 * 1024 });
+      const inflated = inflateSync(Buffer.from(pdf.slice(start, end), 'latin1'), {
+        maxOutputLength: 64 * 1024 * 1024,
+      });
       pages += countPages(inflated.toString('latin1'), 0);
     } catch {
       // A stream that is not Flate or is damaged: its pages stay uncounted.
@@ -71,12 +75,21 @@ export async function finishPdf(
   const reasons: ReportMessage[] = [];
   const warnings: ReportMessage[] = [];
   let pages = scanner.pages;
-  if (!scanner.endsWithEof) reasons.push(message('pdf_corrupt', { detail: 'no %%EOF marker at the end (truncated?)' }));
+  if (!scanner.endsWithEof)
+    reasons.push(message('pdf_corrupt', { detail: 'no %%EOF marker at the end (truncated?)' }));
   if (pages === 0 && scanner.objectStreams > 0 && filePath !== undefined) {
     if ((await stat(filePath)).size <= caps.pdfObjectStreamScanBytes)
       pages = pagesInObjectStreams((await readFile(filePath)).toString('latin1'));
   }
   if (scanner.encrypted) warnings.push(message('pdf_encrypted'));
   if (pages === 0) warnings.push(message('pdf_page_count_unknown'));
-  return { pdf: { version: scanner.version, pageCount: pages > 0 ? pages : null, encrypted: scanner.encrypted }, reasons, warnings };
+  return {
+    pdf: {
+      version: scanner.version,
+      pageCount: pages > 0 ? pages : null,
+      encrypted: scanner.encrypted,
+    },
+    reasons,
+    warnings,
+  };
 }

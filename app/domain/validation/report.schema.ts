@@ -29,7 +29,15 @@ export const detectedFormatSchema = z.enum([
 ]);
 export type DetectedFormat = z.infer<typeof detectedFormatSchema>;
 
-export const columnTypeSchema = z.enum(['integer', 'decimal', 'boolean', 'date', 'datetime', 'text', 'empty']);
+export const columnTypeSchema = z.enum([
+  'integer',
+  'decimal',
+  'boolean',
+  'date',
+  'datetime',
+  'text',
+  'empty',
+]);
 export type ColumnType = z.infer<typeof columnTypeSchema>;
 
 export const columnFormatCodeSchema = z.enum([
@@ -142,7 +150,11 @@ export const geojsonReportSchema = z.object({
     method: z.literal('bbox-centre-in-commune-polygon'),
   }),
   properties: z.array(
-    z.object({ key: z.string(), types: z.record(z.string(), z.number().int()), presentIn: z.number().int() }),
+    z.object({
+      key: z.string(),
+      types: z.record(z.string(), z.number().int()),
+      presentIn: z.number().int(),
+    }),
   ),
   propertiesTruncated: z.boolean(),
 });
@@ -155,7 +167,9 @@ export const jsonReportSchema = z.object({
   /** Types of the items of the top-level array. */
   itemTypes: z.record(z.string(), z.number().int()),
   /** Keys of the top-level object with the type of their value, and the length when it is an array. */
-  keys: z.array(z.object({ key: z.string(), type: z.string(), arrayLength: z.number().int().nullable() })),
+  keys: z.array(
+    z.object({ key: z.string(), type: z.string(), arrayLength: z.number().int().nullable() }),
+  ),
   keysTruncated: z.boolean(),
   maxDepth: z.number().int(),
 });
@@ -180,10 +194,17 @@ export const zipReportSchema = z.object({
   totalCompressedBytes: z.number(),
   totalUncompressedBytes: z.number(),
   entries: z.array(
-    z.object({ name: z.string(), compressedBytes: z.number(), uncompressedBytes: z.number(), directory: z.boolean() }),
+    z.object({
+      name: z.string(),
+      compressedBytes: z.number(),
+      uncompressedBytes: z.number(),
+      directory: z.boolean(),
+    }),
   ),
   entriesTruncated: z.boolean(),
-  shapefiles: z.array(z.object({ base: z.string(), parts: z.array(z.string()), complete: z.boolean() })),
+  shapefiles: z.array(
+    z.object({ base: z.string(), parts: z.array(z.string()), complete: z.boolean() }),
+  ),
   bomb: z.boolean(),
 });
 export type ZipReport = z.infer<typeof zipReportSchema>;

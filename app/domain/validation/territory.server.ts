@@ -51,7 +51,9 @@ export function metropoleDeLyon(): Territory | null {
   const polygons: Polygon[] = [];
   for (const f of fc.features) {
     const g = f.geometry;
-    const list = (g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []) as Ring[][];
+    const list = (
+      g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : []
+    ) as Ring[][];
     for (const rings of list) {
       let minX = Infinity;
       let minY = Infinity;

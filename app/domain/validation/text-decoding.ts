@@ -14,7 +14,9 @@ export function decoderFor(encoding: 'utf-8' | 'utf-8-bom' | 'windows-1252'): Te
   if (encoding !== 'windows-1252') return new TextDecoder('utf-8');
   return {
     decode(bytes) {
-      const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+      const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString(
+        'latin1',
+      );
       return latin1.replace(/[\u0080-\u009f]/g, (c) => CP1252_HIGH[c.charCodeAt(0) - 0x80]!);
     },
   };

@@ -14,15 +14,23 @@ interface Area {
 }
 
 const require = createRequire(import.meta.url);
-const pkgDir = require.resolve('@etalab/decoupage-administratif/package.json').replace(/package\.json$/, '');
+const pkgDir = require
+  .resolve('@etalab/decoupage-administratif/package.json')
+  .replace(/package\.json$/, '');
 const read = <T>(name: string): T => JSON.parse(readFileSync(`${pkgDir}data/${name}`, 'utf8')) as T;
-const pkgVersion = (JSON.parse(readFileSync(`${pkgDir}package.json`, 'utf8')) as { version: string }).version;
+const pkgVersion = (
+  JSON.parse(readFileSync(`${pkgDir}package.json`, 'utf8')) as { version: string }
+).version;
 
 const communes = read<Commune[]>('communes.json');
 const inseeCodes = [...new Set(communes.map((c) => c.code))].sort();
 const postalCodes = [...new Set(communes.flatMap((c) => c.codesPostaux ?? []))].sort();
-const departements = read<Area[]>('departements.json').map((d) => d.code).sort();
-const regions = read<Area[]>('regions.json').map((r) => r.code).sort();
+const departements = read<Area[]>('departements.json')
+  .map((d) => d.code)
+  .sort();
+const regions = read<Area[]>('regions.json')
+  .map((r) => r.code)
+  .sort();
 
 for (const code of [...inseeCodes, ...postalCodes]) {
   if (!/^(\d{5}|2[AB]\d{3})$/.test(code)) throw new Error(`unexpected code ${code}`);
