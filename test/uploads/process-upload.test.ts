@@ -101,6 +101,8 @@ async function completedUpload(filename: string, data: Buffer, purpose = 'datase
 const row = (id: string) => tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const run = (id: string) => processUpload(tdb.db, { uploadsDir }, id);
+/** The format pass alone, without the content validation (for hand-made archives). */
+const runFormatOnly = (id: string) => processUpload(tdb.db, { uploadsDir, createInspector: null }, id);
 
 describe('process_upload', () => {
   it('verifies a CSV: sha256, size, format and the report', async () => {
@@ -113,6 +115,23 @@ describe('process_upload', () => {
     const report = r.report as unknown as UploadCheckReport;
     expect(report.verdict).toBe('verified');
     expect(report.file).toMatchObject({ sha256: sha(data), sizeBytes: data.length, detectedFormat: 'text' });
+    // The content validation ran in the same pass and kept its report.
+    const validation = report.validation as { verdict: string; file: { sizeBytes: number }; csv?: unknown };
+    expect(validation).toMatchObject({ verdict: 'verified', file: { sizeBytes: data.length } });
+    expect(validation.csv).toBeDefined();
+    expect(report.warnings.map((w) => w.code)).toContain('duplicate_rows');
+  });
+
+  it('marks invalid what the content validation refuses: a GeoJSON that is not a FeatureCollection, a CSV without rows', async () => {
+    const feature = Buffer.from(JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: [4.85, 45.76] }, properties: {} }));
+    const gj = await completedUpload('point.geojson', feature);
+    expect(await run(gj)).toBe('invalid');
+    const r = await row(gj);
+    expect(r.detected_format).toBe('json');
+    expect((r.report as unknown as UploadCheckReport).reasons.map((x) => x.code)).toContain('geojson_not_feature_collection');
+    const headerOnly = await completedUpload('vide.csv', Buffer.from('code_insee;nom\n'));
+    expect(await run(headerOnly)).toBe('invalid');
+    expect(((await row(headerOnly)).report as unknown as UploadCheckReport).reasons.map((x) => x.code)).toContain('csv_no_rows');
   });
 
   it('marks invalid a .csv that is really a ZIP', async () => {
@@ -143,11 +162,11 @@ describe('process_upload', () => {
       ['xl/workbook.xml', Buffer.from('<workbook/>')],
     ]);
     const id = await completedUpload('budget.xlsx', xlsx);
-    expect(await run(id)).toBe('verified');
+    expect(await runFormatOnly(id)).toBe('verified');
     expect(await row(id)).toMatchObject({ detected_format: 'xlsx', sha256: sha(xlsx) });
 
     const plain = await completedUpload('budget.xlsx', storedZip([['notes.txt', Buffer.from('hello')]]));
-    expect(await run(plain)).toBe('invalid');
+    expect(await runFormatOnly(plain)).toBe('invalid');
     expect(await row(plain)).toMatchObject({ detected_format: 'zip' });
 
     const ods = storedZip([
@@ -155,7 +174,7 @@ describe('process_upload', () => {
       ['content.xml', Buffer.from('<office:document-content/>')],
     ]);
     const odsId = await completedUpload('budget.ods', ods);
-    expect(await run(odsId)).toBe('verified');
+    expect(await runFormatOnly(odsId)).toBe('verified');
     expect(await row(odsId)).toMatchObject({ detected_format: 'ods' });
   });
 

@@ -3,9 +3,10 @@
 // app/domain/validation fed from the same chunks. Sets the upload verified or invalid and
 // keeps the report. Safe to run twice: a processed upload is left as it is.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
+import { createInspector as createValidationInspector } from '../validation/inspect.server';
 import { HEAD_BYTES, TAIL_BYTES, formatMatchesExtension, sniffFormat } from './file-format';
 import type { SniffedFormat } from './file-format';
 import { fileExtension } from './uploads.schema';
@@ -38,7 +39,26 @@ export type ContentInspectorFactory = (file: {
   extension: string;
   size: number;
   purpose: string;
+  path: string;
 }) => ContentInspector | null;
+
+/**
+ * The content validation of datasets: app/domain/validation's streaming inspector (CSV, JSON,
+ * GeoJSON, spreadsheets, archives, Parquet, PDF), fed the chunks of this pass; for formats
+ * whose directory comes last it also reads the stored file (bounded reads). Photos have no
+ * content validation yet (their re-encoding is a later step).
+ */
+export const validationInspector: ContentInspectorFactory = (file) => {
+  if (file.purpose !== 'dataset') return null;
+  const inspector = createValidationInspector({ filename: file.name, filePath: file.path });
+  return {
+    write: (chunk) => inspector.write(chunk),
+    async finish() {
+      const report = await inspector.finish();
+      return { verdict: report.verdict, reasons: report.reasons, warnings: report.warnings, report };
+    },
+  };
+};
 
 export interface UploadCheckReport {
   file: { name: string; sizeBytes: number; extension: string | null; detectedFormat: SniffedFormat; sha256: string };
@@ -102,9 +122,12 @@ function formatReasons(format: SniffedFormat, extension: string, size: number, d
   return reasons;
 }
 
+const READ_BYTES = 1024 * 1024;
+
 export async function processUpload(
   db: DB,
-  opts: { uploadsDir: string; createInspector?: ContentInspectorFactory },
+  /** createInspector: the content validation; `null` for none (the format checks alone). */
+  opts: { uploadsDir: string; createInspector?: ContentInspectorFactory | null },
   uploadId: string,
 ): Promise<ProcessOutcome> {
   const row = await db.selectFrom('upload').selectAll().where('id', '=', uploadId).executeTakeFirst();
@@ -119,23 +142,33 @@ export async function processUpload(
   // The last TAIL_BYTES, in a ring that is laid out straight at the end.
   const ring = Buffer.alloc(TAIL_BYTES);
   let size = 0;
+  const file = storagePath(opts.uploadsDir, row.storage_key);
   // The content validation reads the same chunks (no second pass over the file).
-  const inspector =
-    opts.createInspector?.({ name: row.filename, extension, size: row.declared_size, purpose: row.purpose }) ?? null;
+  const factory = opts.createInspector === undefined ? validationInspector : opts.createInspector;
+  const inspector = factory?.({ name: row.filename, extension, size: row.declared_size, purpose: row.purpose, path: file }) ?? null;
 
-  const stream = createReadStream(storagePath(opts.uploadsDir, row.storage_key), { highWaterMark: 1024 * 1024 });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    if (headLength < HEAD_BYTES) headLength += chunk.copy(head, headLength, 0, Math.min(chunk.length, HEAD_BYTES - headLength));
-    // Byte at file position p lives at ring[p % TAIL_BYTES].
-    for (let off = Math.max(0, chunk.length - TAIL_BYTES); off < chunk.length; ) {
-      const pos = (size + off) % TAIL_BYTES;
-      const n = Math.min(chunk.length - off, TAIL_BYTES - pos);
-      chunk.copy(ring, pos, off, off + n);
-      off += n;
+  // One buffer, reused for every read: everything below copies what it keeps.
+  const fh = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(READ_BYTES);
+    for (;;) {
+      const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      hash.update(chunk);
+      if (headLength < HEAD_BYTES) headLength += chunk.copy(head, headLength, 0, Math.min(chunk.length, HEAD_BYTES - headLength));
+      // Byte at file position p lives at ring[p % TAIL_BYTES].
+      for (let off = Math.max(0, chunk.length - TAIL_BYTES); off < chunk.length; ) {
+        const pos = (size + off) % TAIL_BYTES;
+        const n = Math.min(chunk.length - off, TAIL_BYTES - pos);
+        chunk.copy(ring, pos, off, off + n);
+        off += n;
+      }
+      inspector?.write(chunk);
+      size += chunk.length;
     }
-    inspector?.write(chunk);
-    size += chunk.length;
+  } finally {
+    await fh.close();
   }
   let tail: Buffer;
   if (size <= TAIL_BYTES) tail = ring.subarray(0, size);
