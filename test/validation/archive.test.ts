@@ -123,6 +123,26 @@ describe('XLSX and ODS', () => {
     expect(r.spreadsheet?.firstSheet?.columns[2]).toMatchObject({ type: 'integer', max: 520774 });
   });
 
+  it('stops reading a part that inflates to more than its header declares', async () => {
+    const sheet = `<worksheet><sheetData>${'<row><c t="inlineStr"><is><t>x</t></is></c></row>'.repeat(5000)}</sheetData></worksheet>`;
+    const lying = buildZip([
+      { name: '[Content_Types].xml', data: Buffer.from('<Types/>') },
+      {
+        name: 'xl/workbook.xml',
+        data: Buffer.from('<workbook><sheets><sheet name="S" r:id="rId1"/></sheets></workbook>'),
+      },
+      {
+        name: 'xl/worksheets/sheet1.xml',
+        data: Buffer.from(sheet),
+        deflate: true,
+        declaredSize: 1000,
+      },
+    ]);
+    const r = await inspectBytes('lying.xlsx', lying);
+    expect(r.verdict).toBe('invalid');
+    expect(r.reasons[0]?.code).toBe('spreadsheet_corrupt');
+  });
+
   it('refuses an XLSX that is a plain ZIP', async () => {
     const r = await inspectBytes(
       'fake.xlsx',
