@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data } from '@remix-run/node';
-import { useLoaderData } from '@remix-run/react';
+import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { EntriesTable, ExportLinks, Pagination, StandingSummary } from '~/components/reputation/ledger';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -22,17 +22,23 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   if (!label.exists && standing.entries === 0) throw data({ message: t('ledger.notFound') }, { status: 404 });
   const page = await listSubjectEntries(context.db, subject, pageSchema.parse(new URL(request.url).searchParams.get('page') ?? 1));
   const name = label.deleted ? t('ledger.deletedAccount') : (label.name ?? t('ledger.unnamed', { id: subject.id.slice(0, 8) }));
-  return { title: t('ledger.titleOf', { name }), name, subject, standing, page };
+  return { title: t('ledger.titleOf', { name }), name, slug: label.slug, subject, standing, page };
 }
 
 export default function SubjectLedger() {
   const { t } = useTranslation('reputation');
-  const { name, subject, standing, page } = useLoaderData<typeof loader>();
+  const { name, slug, subject, standing, page } = useLoaderData<typeof loader>();
   return (
     <>
       <h1>{t('ledger.titleOf', { name })}</h1>
       <p className="hint">
         {t(`subjectTypes.${subject.type}`)} · <code>{subject.id}</code>
+        {slug ? (
+          <>
+            {' · '}
+            <Link to={`/organisations/${slug}`}>{name}</Link>
+          </>
+        ) : null}
       </p>
       <StandingSummary standing={standing} />
       <ExportLinks type={subject.type} id={subject.id} />

@@ -123,6 +123,25 @@ describe('a subject’s public ledger', () => {
   });
 });
 
+describe('an organisation’s ledger', () => {
+  it('is reached by the organisation’s slug, and its public ledger links back to the organisation', async () => {
+    const org = await t.db
+      .insertInto('organization')
+      .values({ name: 'Compost Solidaire', slug: 'compost-solidaire', kind: 'association' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await append(t.db, { subject: { type: 'organization', id: org.id }, reason: 'dataset_contribution_approved', ref: { type: 'contribution', id: 'c-org' } });
+    const html = await (await get('/organisations/compost-solidaire/registre')).text();
+    expect(html).toContain('Registre de Compost Solidaire');
+    expect(html).toContain('Solde : 25 points');
+    expect(html).toContain(`href="/registre/organization/${org.id}/export.json"`);
+    expect(html).toContain('Prochain palier : Observateur de confiance à 50 points (encore 25)');
+    const pub = await (await get(`/registre/organization/${org.id}`)).text();
+    expect(pub).toContain('href="/organisations/compost-solidaire"');
+    expect((await get('/organisations/nobody-here/registre')).status).toBe(404);
+  });
+});
+
 describe('my ledger', () => {
   it('asks to sign in, then shows my own ledger', async () => {
     const anon = await get('/compte/registre');
