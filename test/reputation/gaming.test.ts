@@ -6,6 +6,7 @@ import {
   creditConfirmationReceived,
   creditConfirmersOnPublication,
   flagMutualConfirmations,
+  hasOpenFlag,
   listFlags,
   resolveMutualConfirmationFlag,
 } from '../../app/domain/reputation/confirmations.server';
@@ -80,6 +81,7 @@ describe('two accounts confirming each other', () => {
     const flagId = results[5]!.flagId;
     expect(flagId).not.toBeNull();
     expect([await balance(a), await balance(b)]).toEqual([3, 3]);
+    expect([await hasOpenFlag(t.db, a), await hasOpenFlag(t.db, b), await hasOpenFlag(t.db, admin)]).toEqual([true, true, false]);
 
     const flags = await listFlags(t.db);
     const flag = flags.find((f) => f.id === flagId)!;
@@ -94,6 +96,7 @@ describe('two accounts confirming each other', () => {
     expect(reversed[0]!.ref).toEqual({ type: 'reputation_flag', id: String(flagId) });
     expect([await balance(a), await balance(b)]).toEqual([0, 0]);
     expect((await listFlags(t.db)).some((f) => f.id === flagId)).toBe(false);
+    expect(await hasOpenFlag(t.db, a)).toBe(false);
     await expect(t.db.transaction().execute((trx) => resolveMutualConfirmationFlag(trx, flagId!, admin, 'reverse'))).rejects.toThrow(/already resolved/);
     expect((await verifyLedger(t.db)).ok).toBe(true);
   });

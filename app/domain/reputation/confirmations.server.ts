@@ -299,3 +299,14 @@ export async function resolveFlag(
     throw e;
   }
 }
+
+/** Whether an open mutual-confirmation flag names this user (good standing requires none). */
+export async function hasOpenFlag(db: DB | LedgerTransaction, userId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('reputation_flag')
+    .select('id')
+    .where('resolved_at', 'is', null)
+    .where((eb) => eb.or([eb('user_a', '=', userId), eb('user_b', '=', userId)]))
+    .executeTakeFirst();
+  return Boolean(row);
+}
