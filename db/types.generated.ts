@@ -33,18 +33,36 @@ export interface AuditLog {
   target_type: string | null;
 }
 
+export interface ContentReport {
+  comment: string;
+  contribution_id: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  reason: string;
+  reporter_id: string | null;
+}
+
 export interface Contribution {
+  approved_at: Timestamp | null;
   audit_pending: Generated<boolean>;
+  claim_expires_at: Timestamp | null;
+  claimed_at: Timestamp | null;
+  claimed_by: string | null;
+  claimed_from: string | null;
+  communes: Generated<string[]>;
   created_at: Generated<Timestamp>;
   current_revision_id: string | null;
+  first_approver_id: string | null;
   id: Generated<string>;
   kind: string;
   organization_id: string | null;
   personal_data: Generated<boolean>;
+  published_version_id: string | null;
   state: Generated<string>;
   submitted_at: Timestamp | null;
   submitter_id: string;
   target_dataset_id: string | null;
+  themes: Generated<string[]>;
   title: Generated<string>;
   updated_at: Generated<Timestamp>;
   version: Generated<number>;
@@ -62,14 +80,56 @@ export interface ContributionRevision {
 }
 
 export interface Dataset {
+  archive_reason: string | null;
+  archived_at: Timestamp | null;
   created_at: Generated<Timestamp>;
   current_version_id: string | null;
   id: Generated<string>;
   metadata: Json;
   organization_id: string | null;
+  retracted_at: Timestamp | null;
+  retraction_reason: string | null;
   slug: string;
   state: Generated<string>;
   updated_at: Generated<Timestamp>;
+}
+
+export interface DatasetVersion {
+  approved_at: Timestamp;
+  approver_ids: Generated<string[]>;
+  auto_approved: Generated<boolean>;
+  change_summary: string | null;
+  contribution_id: string;
+  dataset_id: string;
+  id: Generated<string>;
+  metadata: Json;
+  number: number;
+  organization_id: string | null;
+  published_at: Generated<Timestamp>;
+  retracted_at: Timestamp | null;
+  retraction_reason: string | null;
+  revision_id: string;
+  state: Generated<string>;
+  submitted_at: Timestamp;
+  submitter_id: string;
+}
+
+export interface Distribution {
+  created_at: Generated<Timestamp>;
+  dataset_version_id: string;
+  download_count: Generated<number>;
+  filename: string;
+  format: string | null;
+  id: Generated<string>;
+  media_type: Generated<string>;
+  position: Generated<number>;
+  report_summary: Json | null;
+  row_count: number | null;
+  schema_summary: Json | null;
+  sha256: string;
+  size: number;
+  storage_key: string;
+  upload_id: string | null;
 }
 
 export interface EmailOutbox {
@@ -255,6 +315,20 @@ export interface ReputationFlag {
   window_start: Timestamp;
 }
 
+export interface ReviewTask {
+  claim_expires_at: Timestamp | null;
+  claimed_by: string | null;
+  comment: string | null;
+  contribution_id: string;
+  created_at: Generated<Timestamp>;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  id: Generated<string>;
+  kind: string;
+  report_id: string | null;
+  state: Generated<string>;
+}
+
 export interface RevisionUpload {
   added_at: Generated<Timestamp>;
   position: Generated<number>;
@@ -334,9 +408,12 @@ export interface Users {
 
 export interface DB {
   audit_log: AuditLog;
+  content_report: ContentReport;
   contribution: Contribution;
   contribution_revision: ContributionRevision;
   dataset: Dataset;
+  dataset_version: DatasetVersion;
+  distribution: Distribution;
   email_outbox: EmailOutbox;
   email_token: EmailToken;
   job_worker: JobWorker;
@@ -354,6 +431,7 @@ export interface DB {
   reputation_balance: ReputationBalance;
   reputation_entry: ReputationEntry;
   reputation_flag: ReputationFlag;
+  review_task: ReviewTask;
   revision_upload: RevisionUpload;
   sessions: Sessions;
   territory: Territory;

@@ -6,8 +6,11 @@ import type { Config } from '../config';
 import type { Logger } from '../logger';
 import { expireUploadsTask } from './expire-uploads';
 import { processUploadTask } from './process-upload';
+import { ledgerCheckpointTask, reputationFlagMutualTask } from './ledger-checkpoint';
 import { enforceRetentionTask } from './enforce-retention';
 import { pruneRateLimitsTask } from './prune-rate-limits';
+import { publishContributionTask } from './publish-contribution';
+import { expireClaimsTask } from './expire-claims';
 import { sendEmailTask } from './send-email';
 import { testProbeTask } from './test-probe';
 
@@ -20,10 +23,14 @@ export interface JobDeps {
 export function buildTaskList(deps: JobDeps): TaskList {
   const tasks: TaskList = {
     prune_rate_limits: pruneRateLimitsTask(deps),
-    process_upload: processUploadTask(deps),
-    expire_uploads: expireUploadsTask(deps),
+    publish_contribution: publishContributionTask(deps),
+    expire_claims: expireClaimsTask(deps),
     send_email: sendEmailTask(deps),
     enforce_retention: enforceRetentionTask(deps),
+    ledger_checkpoint: ledgerCheckpointTask(deps),
+    reputation_flag_mutual: reputationFlagMutualTask(deps),
+    process_upload: processUploadTask(deps),
+    expire_uploads: expireUploadsTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
   if (process.env.WORKER_TEST_TASKS === '1') tasks.test_probe = testProbeTask(deps);
@@ -32,7 +39,10 @@ export function buildTaskList(deps: JobDeps): TaskList {
 
 // graphile-worker crontab format: minute hour day month weekday task ?opts
 export const crontab = [
+  '30 2 * * * ledger_checkpoint ?max=1', // nightly reputation ledger verification + checkpoint
+  '41 * * * * reputation_flag_mutual ?max=1',
   '17 * * * * prune_rate_limits ?max=1',
+  '* * * * * expire_claims ?max=1', // moderation claims past their expiry
   '23 3 * * * enforce_retention ?max=1', // personal data past its retention period
   '*/10 * * * * expire_uploads ?max=1', // unfinished uploads past their expiry
 ].join('\n');

@@ -9,6 +9,8 @@ import type { DatasetMetadata, DraftMetadata, ReferenceLists, Translate } from '
 import type { ContributionState } from './state-machine';
 import { editableStates } from './state-machine';
 import { applyTransition, lockContribution, TransitionError } from './transitions.server';
+import { autoApprove, DEFAULT_AUDIT_SHARE } from '../moderation/moderation.server';
+import { hasPrivilege } from '../reputation/reputation.server';
 
 export type ContributionErrorCode =
   | 'not_found'
@@ -227,6 +229,7 @@ export async function submitContribution(
   contributionId: string,
   t: Translate,
   refs: ReferenceLists,
+  opts: { auditShare?: number } = {},
 ): Promise<SubmitResult> {
   return db.transaction().execute(async (trx) => {
     const c = await lockEditable(trx, actor, contributionId);
@@ -291,8 +294,21 @@ export async function submitContribution(
         personal_data: metadata.personalData,
         organization_id: metadata.organizationId ?? null,
         current_revision_id: revisionId,
+        communes: metadata.communes,
+        themes: metadata.themes,
       },
     });
+    // Organisation fast-track: an update by a privileged organisation is approved at once
+    // (never when it holds personal data) and may be sampled for after-the-fact review.
+    if (
+      c.kind === 'dataset_update' &&
+      metadata.organizationId &&
+      !metadata.personalData &&
+      (await hasPrivilege(trx, { type: 'organization', id: metadata.organizationId }, 'organization_fast_track'))
+    ) {
+      await autoApprove(trx, next, opts.auditShare ?? DEFAULT_AUDIT_SHARE);
+      return { state: 'approved', version: next.version + 1, revisionNumber: revision.number };
+    }
     return { state: next.state, version: next.version, revisionNumber: revision.number };
   });
 }

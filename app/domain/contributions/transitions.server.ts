@@ -3,6 +3,8 @@
 // the append-only moderation event. Effects of each action (ledger entries, jobs,
 // notifications) are added by the caller in the same transaction.
 import { sql } from 'kysely';
+import type { Updateable } from 'kysely';
+import type { Contribution } from '#db/types.generated';
 import type { DB } from '#db/client';
 import { isLegal, transitionFor } from './state-machine';
 import type { ContributionAction, ContributionState } from './state-machine';
@@ -48,7 +50,8 @@ export async function applyTransition(
     expectedVersion?: number;
     reasonCode?: string | null;
     comment?: string | null;
-    set?: { submitted_at?: Date; title?: string; personal_data?: boolean; organization_id?: string | null; current_revision_id?: string };
+    /** Other columns the transition sets in the same statement (claim, approval, submission…). */
+    set?: Omit<Updateable<Contribution>, 'id' | 'state' | 'version'>;
   },
 ): Promise<LockedContribution> {
   if (!isLegal(c.state, input.action)) {
@@ -73,7 +76,7 @@ export async function applyTransition(
     .insertInto('moderation_event')
     .values({
       contribution_id: c.id,
-      revision_id: input.set?.current_revision_id ?? c.current_revision_id,
+      revision_id: (input.set?.current_revision_id as string | undefined) ?? c.current_revision_id,
       action: input.action,
       from_state: c.state,
       to_state: input.to,
@@ -82,5 +85,11 @@ export async function applyTransition(
       comment: input.comment ?? null,
     })
     .execute();
-  return { ...c, state: input.to, version: c.version + 1, ...input.set };
+  return {
+    ...c,
+    state: input.to,
+    version: c.version + 1,
+    current_revision_id: (input.set?.current_revision_id as string | undefined) ?? c.current_revision_id,
+    organization_id: input.set?.organization_id !== undefined ? (input.set.organization_id as string | null) : c.organization_id,
+  };
 }

@@ -11,6 +11,18 @@ type Template = Record<EmailLocale, (p: Params) => Rendered>;
 
 const signature = { fr: '\n\n— terridata', en: '\n\n— terridata' };
 
+
+/** What happened to a contribution, in words, for the contribution_event email. */
+const contributionEvents: Record<string, Record<EmailLocale, string>> = {
+  approved: { fr: 'a été approuvée ; elle sera publiée dans quelques instants', en: 'was approved; it will be published in a moment' },
+  second_review: { fr: 'a reçu une première approbation ; une seconde relecture est en cours', en: 'received a first approval; a second review is under way' },
+  rejected: { fr: 'a été refusée', en: 'was rejected' },
+  changes_requested: { fr: 'appelle des modifications de votre part', en: 'needs changes from you' },
+  published: { fr: 'est publiée dans le catalogue', en: 'is published in the catalogue' },
+  retracted: { fr: 'a été dépubliée', en: 'was retracted' },
+  claim_broken: { fr: 'vous a été retirée par un administrateur', en: 'was taken from you by an administrator' },
+};
+
 export const emailTemplates = {
   verify_email: {
     fr: (p) => ({
@@ -30,6 +42,16 @@ export const emailTemplates = {
     en: (p) => ({
       subject: 'Reset your password',
       text: `Hello ${p.pseudonym},\n\nTo choose a new password, open this link (valid for 1 hour, once):\n${p.url}\n\nIf you did not ask for this, ignore this message: your password is unchanged.${signature.en}`,
+    }),
+  },
+  contribution_event: {
+    fr: (p) => ({
+      subject: `Votre contribution « ${p.title} »`,
+      text: `Bonjour ${p.pseudonym},\n\nVotre contribution « ${p.title} » ${contributionEvents[p.event ?? '']?.fr ?? p.event}.${p.comment ? `\n\nMessage du modérateur :\n${p.comment}` : ''}\n\n${p.url}${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: `Your contribution “${p.title}”`,
+      text: `Hello ${p.pseudonym},\n\nYour contribution “${p.title}” ${contributionEvents[p.event ?? '']?.en ?? p.event}.${p.comment ? `\n\nMessage from the moderator:\n${p.comment}` : ''}\n\n${p.url}${signature.en}`,
     }),
   },
   join_request: {
