@@ -1,7 +1,7 @@
 // expire_uploads (periodic): removes the bytes and rows of unfinished uploads that received
-// nothing for UPLOAD_EXPIRY_HOURS.
+// nothing for UPLOAD_EXPIRY_HOURS, and files of the store that no upload row owns.
 import type { Task } from 'graphile-worker';
-import { expireUploads } from '../../app/domain/uploads/uploads.server';
+import { expireUploads, removeOrphanBytes } from '../../app/domain/uploads/uploads.server';
 import type { JobDeps } from './index';
 
 export const expireUploadsTask =
@@ -9,4 +9,7 @@ export const expireUploadsTask =
   async () => {
     const removed = await expireUploads(db, config.uploadsDir);
     if (removed.length) logger.info({ n: removed.length }, 'expired uploads removed');
+    // Bytes no row owns (their row went while the file could not): after a full expiry period.
+    const orphans = await removeOrphanBytes(db, config.uploadsDir, config.UPLOAD_EXPIRY_HOURS * 3_600_000);
+    if (orphans.length) logger.warn({ n: orphans.length }, 'orphan upload files removed');
   };

@@ -27,7 +27,6 @@ import type { UploadLimits } from '../../app/domain/uploads/uploads.schema';
 import { getT } from '../../app/i18n/i18n.server';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { requestBodyStream } from './fast-body';
 import { PostgresLocker } from './pg-locker';
 import { UploadStore } from './upload-store';
 
@@ -53,14 +52,6 @@ export function uploadLimits(config: Config): UploadLimits {
 /** The web Request @tus/server hands its hooks carries the Node request it came from. */
 type TusRequest = Request & { runtime?: { node?: { req: IncomingMessage; res: ServerResponse } } };
 const nodeOf = (req: Request) => (req as TusRequest).runtime?.node;
-
-/** Hands tus the body through `requestBodyStream` (created when first read) instead of srvx's toWeb. */
-function streamBodyDirectly(req: Request) {
-  const node = nodeOf(req);
-  if (!node || (req.method !== 'PATCH' && req.method !== 'POST')) return;
-  let stream: ReadableStream<Uint8Array> | undefined;
-  Object.defineProperty(req, 'body', { configurable: true, get: () => (stream ??= requestBodyStream(node.req)) });
-}
 
 /** A request-like object for choosing the message language (?lng, cookie, Accept-Language). */
 function languageProbe(url: string, headers: IncomingMessage['headers']): Request {
@@ -108,7 +99,6 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
     namingFunction: () => randomBytes(16).toString('hex'),
     async onIncomingRequest(req, id) {
       const who = requesterOf(req);
-      streamBodyDirectly(req);
       if (req.method === 'POST') return; // creation is checked in onUploadCreate
       try {
         const row = await getOwnUpload(db, id, who.id);

@@ -1,12 +1,12 @@
 // The tus endpoint against the real server and PostgreSQL: who may upload, what is refused
 // at creation (before any byte is stored), the protocol's faults, and expiry.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expireUploads } from '../../app/domain/uploads/uploads.server';
+import { expireUploads, removeOrphanBytes } from '../../app/domain/uploads/uploads.server';
 import { createUserWithSession } from '../support/auth';
 import type { SignedInTestUser } from '../support/auth';
 import { createTestDatabase } from '../support/db';
@@ -257,6 +257,19 @@ describe('expiry, counted from the last accepted PATCH', () => {
     expect(existsSync(path.join(uploadsDir, 'tus', id))).toBe(false);
     expect(existsSync(path.join(uploadsDir, 'tus', `${id}.json`))).toBe(false);
     expect((await headUpload(c.url!, as(alice))).status).toBe(404);
+  });
+
+  it('removes, after the expiry period, store files that no upload row owns', async () => {
+    const c = await createUpload(server.url, { ...as(alice), length: 20, metadata: meta('kept.csv') });
+    const kept = idOf(c.url!);
+    const tusDir = path.join(uploadsDir, 'tus');
+    const dayAgo = new Date(Date.now() - 25 * 3_600_000);
+    for (const name of ['0rphan0ld', '0rphan0ld.json', '0rphanNew']) writeFileSync(path.join(tusDir, name), 'x');
+    for (const name of ['0rphan0ld', '0rphan0ld.json', kept, `${kept}.json`]) utimesSync(path.join(tusDir, name), dayAgo, dayAgo);
+    const removed = await removeOrphanBytes(tdb.db, uploadsDir, 24 * 3_600_000);
+    expect(removed.sort()).toEqual(['0rphan0ld', '0rphan0ld.json']);
+    expect(existsSync(path.join(tusDir, '0rphanNew'))).toBe(true);
+    expect(existsSync(path.join(tusDir, kept))).toBe(true);
   });
 });
 

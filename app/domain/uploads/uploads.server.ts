@@ -1,7 +1,7 @@
 // Upload records: who owns an upload, what it is for, how far it got, when it expires.
 // The tus endpoint (server/uploads) calls these at each step of the protocol; the
 // background jobs take over once the last byte is in.
-import { rm } from 'node:fs/promises';
+import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
@@ -231,4 +231,37 @@ export async function expireUploads(db: DB, uploadsDir: string, now = new Date()
     }
     if (rows.length < 200) return removed;
   }
+}
+
+/**
+ * Removes files of the tus store that no upload row owns any more (a row deleted while its
+ * bytes could not be), once they are older than `graceMs`. Returns the file names removed.
+ */
+export async function removeOrphanBytes(db: DB, uploadsDir: string, graceMs: number, now = Date.now()): Promise<string[]> {
+  const dir = path.join(uploadsDir, 'tus');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const byId = new Map<string, string[]>();
+  for (const name of names) {
+    const id = name.endsWith('.json') ? name.slice(0, -5) : name;
+    byId.set(id, [...(byId.get(id) ?? []), name]);
+  }
+  const removed: string[] = [];
+  const ids = [...byId.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const batch = ids.slice(i, i + 500);
+    const known = new Set(
+      (await db.selectFrom('upload').select('id').where('id', 'in', batch).execute()).map((r) => r.id),
+    );
+    for (const id of batch) {
+      if (known.has(id)) continue;
+      for (const name of byId.get(id)!) {
+        const file = path.join(dir, name);
+        const info = await stat(file).catch(() => null);
+        if (!info || now - info.mtimeMs < graceMs) continue;
+        await rm(file, { force: true });
+        removed.push(name);
+      }
+    }
+  }
+  return removed;
 }
