@@ -35,6 +35,24 @@ interface Frame {
   geometry: GeometryState | null;
 }
 
+const newFrame = (): Frame => ({
+  isObject: false,
+  role: 'other',
+  key: null,
+  children: 0,
+  depth: 0,
+  numbers: 0,
+  arrays: 0,
+  x: NaN,
+  y: NaN,
+  positions: 0,
+  firstX: NaN,
+  firstY: NaN,
+  lastX: NaN,
+  lastY: NaN,
+  geometry: null,
+});
+
 interface GeometryState {
   type: string | null;
   positionDepthMin: number;
@@ -65,6 +83,7 @@ const inL93 = (x: number, y: number): boolean =>
 export class JsonInspector implements JsonHandler {
   private readonly tokenizer = new JsonTokenizer(this);
   private readonly stack: Frame[] = [];
+  private readonly pool: Frame[] = [];
   private pendingKey: string | null = null;
   private syntaxError: JsonSyntaxError | null = null;
   private readonly territory: Territory | null;
@@ -166,23 +185,29 @@ export class JsonInspector implements JsonHandler {
     const p = this.parent();
     const role = this.roleOfChild(true, isObject);
     this.beforeValue(p, role, isObject ? 'object' : 'array');
-    const frame: Frame = {
-      isObject,
-      role,
-      key: p?.isObject ? this.pendingKey : null,
-      children: 0,
-      depth: role === 'coords' && p?.role === 'coords' ? p.depth + 1 : 0,
-      numbers: 0,
-      arrays: 0,
-      x: NaN,
-      y: NaN,
-      positions: 0,
-      firstX: NaN,
-      firstY: NaN,
-      lastX: NaN,
-      lastY: NaN,
-      geometry: null,
-    };
+    // Frames are reused by depth: a GeoJSON opens one array per position, and allocating a frame
+    // for each was a good part of the garbage collector's time.
+    const level = this.stack.length;
+    let frame = this.pool[level];
+    if (frame === undefined) {
+      frame = newFrame();
+      this.pool[level] = frame;
+    }
+    frame.isObject = isObject;
+    frame.role = role;
+    frame.key = p?.isObject ? this.pendingKey : null;
+    frame.children = 0;
+    frame.depth = role === 'coords' && p?.role === 'coords' ? p.depth + 1 : 0;
+    frame.numbers = 0;
+    frame.arrays = 0;
+    frame.x = NaN;
+    frame.y = NaN;
+    frame.positions = 0;
+    frame.firstX = NaN;
+    frame.firstY = NaN;
+    frame.lastX = NaN;
+    frame.lastY = NaN;
+    frame.geometry = null;
     if (role === 'coords' && p?.role === 'coords') p.arrays++;
     if (role === 'geometry') {
       frame.geometry = {
