@@ -33,6 +33,15 @@ export interface AuditLog {
   target_type: string | null;
 }
 
+export interface Comment {
+  author_id: string | null;
+  author_role: string;
+  body: string;
+  contribution_id: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<number>;
+}
+
 export interface ContentReport {
   comment: string;
   contribution_id: string;
@@ -243,6 +252,25 @@ export interface ModeratorScope {
   user_id: string;
 }
 
+export interface Notification {
+  comment: string | null;
+  contribution_id: string | null;
+  created_at: Generated<Timestamp>;
+  digested_at: Timestamp | null;
+  id: Generated<number>;
+  kind: string;
+  read_at: Timestamp | null;
+  title: Generated<string>;
+  url: string;
+  user_id: string;
+}
+
+export interface NotificationPreference {
+  email_mode: Generated<string>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface Organization {
   created_at: Generated<Timestamp>;
   created_by: string | null;
@@ -408,6 +436,7 @@ export interface Users {
 
 export interface DB {
   audit_log: AuditLog;
+  comment: Comment;
   content_report: ContentReport;
   contribution: Contribution;
   contribution_revision: ContributionRevision;
@@ -425,6 +454,8 @@ export interface DB {
   membership_request: MembershipRequest;
   moderation_event: ModerationEvent;
   moderator_scope: ModeratorScope;
+  notification: Notification;
+  notification_preference: NotificationPreference;
   organization: Organization;
   rate_limit: RateLimit;
   recovery_code: RecoveryCode;
