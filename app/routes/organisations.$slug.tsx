@@ -82,8 +82,6 @@ export default function OrganizationPage() {
             </dd>
           </>
         ) : null}
-        <dt>{t('orgs.members', { count: org.memberCount })}</dt>
-        <dd />
       </dl>
       {org.description
         ? org.description.split(/\n{2,}/).map((p, i) => <p key={i}>{p}</p>)
