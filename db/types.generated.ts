@@ -91,13 +91,18 @@ export interface ContributionRevision {
 export interface Dataset {
   archive_reason: string | null;
   archived_at: Timestamp | null;
+  archived_by: string | null;
   created_at: Generated<Timestamp>;
   current_version_id: string | null;
+  download_count: Generated<number>;
+  facets: Generated<string[]>;
   id: Generated<string>;
+  listed: Generated<boolean>;
   metadata: Json;
   organization_id: string | null;
   retracted_at: Timestamp | null;
   retraction_reason: string | null;
+  search_document: string | null;
   slug: string;
   state: Generated<string>;
   updated_at: Generated<Timestamp>;
@@ -139,6 +144,12 @@ export interface Distribution {
   size: number;
   storage_key: string;
   upload_id: string | null;
+}
+
+export interface DownloadDay {
+  client_hash: string;
+  day: Timestamp;
+  distribution_id: string;
 }
 
 export interface EmailOutbox {
@@ -443,6 +454,7 @@ export interface DB {
   dataset: Dataset;
   dataset_version: DatasetVersion;
   distribution: Distribution;
+  download_day: DownloadDay;
   email_outbox: EmailOutbox;
   email_token: EmailToken;
   job_worker: JobWorker;
