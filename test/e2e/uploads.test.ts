@@ -109,6 +109,55 @@ describe('upload widget', () => {
     await p.close();
   });
 
+  it('pauses, resumes at the server offset, and cancels (the upload is then deleted on the server)', async () => {
+    const { cookieName, cookieValue } = await createUserWithSession(app.database.db, { secret: E2E_SESSION_SECRET });
+    const p = await openPage(browser);
+    await p.context.addCookies([{ name: cookieName, value: cookieValue, url: app.url }]);
+    const { page } = p;
+    const requests: TusRequest[] = [];
+    const acknowledged: number[] = [];
+    let headOffset: number | null = null;
+    page.on('request', (r) => {
+      if (!r.url().includes('/uploads/files')) return;
+      const o = r.headers()['upload-offset'];
+      requests.push({ method: r.method(), url: r.url(), offset: o === undefined ? null : Number(o) });
+    });
+    page.on('response', (r) => {
+      if (!r.url().includes('/uploads/files')) return;
+      if (r.request().method() === 'PATCH' && r.status() === 204) acknowledged.push(Number(r.headers()['upload-offset']));
+      if (r.request().method() === 'HEAD' && r.status() === 200) headOffset = Number(r.headers()['upload-offset']);
+    });
+    const cdp = await p.context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 2 * MiB });
+
+    await page.goto(`${app.url}/compte/fichiers`);
+    await page.locator('.uppy-Dashboard-input').first().waitFor({ state: 'attached' });
+    await page.locator('.uppy-Dashboard-input').first().setInputFiles(file);
+    await expect.poll(() => acknowledged.length, { timeout: 60_000, interval: 100 }).toBeGreaterThan(0);
+
+    await page.locator('button[title="Mettre en pause"]').click();
+    const patchesAtPause = requests.filter((r) => r.method === 'PATCH').length;
+    await page.waitForTimeout(1_500);
+    expect(requests.filter((r) => r.method === 'PATCH').length).toBe(patchesAtPause); // nothing sent while paused
+    const uploadUrl = requests.find((r) => r.method === 'PATCH')!.url;
+    const uploadId = uploadUrl.split('/').pop()!;
+    const row = () => app.database.db.selectFrom('upload').selectAll().where('id', '=', uploadId).executeTakeFirst();
+    expect((await row())!.status).toBe('uploading');
+
+    const before = requests.length;
+    await page.locator('button[title="Reprendre"]').click();
+    await expect.poll(() => requests.slice(before).find((r) => r.method === 'PATCH'), { timeout: 30_000, interval: 100 }).toBeTruthy();
+    const resumed = requests.slice(before).find((r) => r.method === 'PATCH')!;
+    expect(resumed.offset).toBe(headOffset);
+    expect(resumed.offset).toBeGreaterThanOrEqual(acknowledged[0]!);
+
+    await page.locator('button[aria-label="Annuler"]').first().click();
+    await expect.poll(() => requests.some((r) => r.method === 'DELETE' && r.url === uploadUrl), { timeout: 10_000 }).toBe(true);
+    await expect.poll(async () => (await row()) === undefined, { timeout: 10_000 }).toBe(true);
+    await p.close();
+  });
+
   it('refuses, in French, a file type the chosen purpose does not accept', async () => {
     const { cookieName, cookieValue } = await createUserWithSession(app.database.db, { secret: E2E_SESSION_SECRET });
     const p = await openPage(browser);
