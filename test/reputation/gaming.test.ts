@@ -97,6 +97,8 @@ describe('two accounts confirming each other', () => {
     expect([await balance(a), await balance(b)]).toEqual([0, 0]);
     expect((await listFlags(t.db)).some((f) => f.id === flagId)).toBe(false);
     expect(await hasOpenFlag(t.db, a)).toBe(false);
+    const journal = await t.db.selectFrom('audit_log').selectAll().where('target_type', '=', 'reputation_flag').execute();
+    expect(journal.map((j) => [j.action, j.actor_id, j.target_id])).toEqual([['reputation.flag_reversed', admin, String(flagId)]]);
     await expect(t.db.transaction().execute((trx) => resolveMutualConfirmationFlag(trx, flagId!, admin, 'reverse'))).rejects.toThrow(/already resolved/);
     expect((await verifyLedger(t.db)).ok).toBe(true);
   });

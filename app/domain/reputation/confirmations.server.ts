@@ -4,6 +4,7 @@
 // their credits in bulk (compensating entries whose reason code audits the decision).
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
+import { appendAuditLog } from '../admin/audit.server';
 import { detectMutualConfirmations } from './gaming';
 import type { ConfirmationEntry, MutualConfirmation } from './gaming';
 import { LedgerError, appendLedgerEntry, reverseLedgerEntry } from './ledger.server';
@@ -281,6 +282,15 @@ export async function resolveMutualConfirmationFlag(
     .set({ resolved_at: sql`now()`, resolved_by: adminId, resolution: decision === 'reverse' ? 'reversed' : 'dismissed' })
     .where('id', '=', flagId)
     .execute();
+  // The ledger audits the reversal itself (reason code, actor, ref); the admins' journal
+  // records the decision too, dismissals included.
+  await appendAuditLog(trx, {
+    actorId: adminId,
+    action: decision === 'reverse' ? 'reputation.flag_reversed' : 'reputation.flag_dismissed',
+    targetType: 'reputation_flag',
+    targetId: String(flagId),
+    details: { users: [flag.user_a, flag.user_b], reversedEntries: reversed.map((e) => e.id) },
+  });
   return { reversed };
 }
 
