@@ -70,7 +70,9 @@ export default function UploadWidget(props: UploadWidgetProps) {
         // A refusal (4xx) will not change by retrying; a dropped connection or a restart will.
         onShouldRetry: (err, _attempt, _opts, next) => {
           const status = err.originalResponse?.getStatus() ?? 0;
-          return status >= 400 && status < 500 && status !== 409 && status !== 423 ? false : next(err);
+          return status >= 400 && status < 500 && status !== 409 && status !== 423
+            ? false
+            : next(err);
         },
       })
       .use(Dashboard, {
@@ -90,7 +92,10 @@ export default function UploadWidget(props: UploadWidgetProps) {
     });
     uppy.on('upload-success', (file, response) => {
       setError(null);
-      callbacks.current.onUploaded?.({ name: file?.name ?? '', uploadUrl: response?.uploadURL ?? null });
+      callbacks.current.onUploaded?.({
+        name: file?.name ?? '',
+        uploadUrl: response?.uploadURL ?? null,
+      });
     });
     uppy.on('upload', () => {
       setError(null);

@@ -23,7 +23,9 @@ export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: uppyDashboardCss },
 ];
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'terridata' }];
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.title ?? 'terridata' },
+];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(context, request);
@@ -42,7 +44,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const stillMoving = (uploads: UploadView[]) => uploads.some((u) => u.status === 'uploading' || u.status === 'complete');
+const stillMoving = (uploads: UploadView[]) =>
+  uploads.some((u) => u.status === 'uploading' || u.status === 'complete');
 
 async function fetchUploads(): Promise<UploadView[]> {
   const res = await fetch('/api/v1/uploads', { headers: { Accept: 'application/json' } });
@@ -98,7 +101,13 @@ export default function MyFiles() {
         <legend>{t('page.purposeLabel')}</legend>
         {uploadPurposes.map((p) => (
           <label key={p} className="inline-choice">
-            <input type="radio" name="purpose" value={p} checked={purpose === p} onChange={() => setPurpose(p)} />{' '}
+            <input
+              type="radio"
+              name="purpose"
+              value={p}
+              checked={purpose === p}
+              onChange={() => setPurpose(p)}
+            />{' '}
             {t(`page.purpose.${p}`)}
           </label>
         ))}
@@ -114,7 +123,9 @@ export default function MyFiles() {
           extensions={settings.extensions[purpose]}
           strings={uppyStrings}
           label={t('widget.label')}
-          formatError={(name, message) => t('widget.failed', { name, message: message || t('refusal.generic') })}
+          formatError={(name, message) =>
+            t('widget.failed', { name, message: message || t('refusal.generic') })
+          }
           onProgress={() => {
             setActive(true);
             refresh();
@@ -152,11 +163,19 @@ export default function MyFiles() {
                     <th scope="row">{u.filename}</th>
                     <td>{t(`page.purpose.${u.purpose}`)}</td>
                     <td>{formatBytes(u.declaredSize)}</td>
-                    <td>{u.declaredSize ? Math.floor((u.offset / u.declaredSize) * 100) : 100} %</td>
                     <td>
-                      <span className={`upload-status upload-status-${u.status}`}>{t(`status.${u.status}`)}</span>
+                      {u.declaredSize ? Math.floor((u.offset / u.declaredSize) * 100) : 100} %
+                    </td>
+                    <td>
+                      <span className={`upload-status upload-status-${u.status}`}>
+                        {t(`status.${u.status}`)}
+                      </span>
                       {u.expiresAt ? (
-                        <span className="hint"> ({t('page.expiresAt', { date: dateFormat.format(new Date(u.expiresAt)) })})</span>
+                        <span className="hint">
+                          {' '}
+                          ({t('page.expiresAt', { date: dateFormat.format(new Date(u.expiresAt)) })}
+                          )
+                        </span>
                       ) : null}
                       {u.problems.length ? (
                         <ul className="field-error">

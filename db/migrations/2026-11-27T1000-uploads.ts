@@ -15,7 +15,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('declared_size', 'int8', (c) => c.notNull().check(sql`declared_size >= 0`))
     .addColumn('offset', 'int8', (c) => c.notNull().defaultTo(0))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('uploading').check(sql`status in ('uploading', 'complete', 'verified', 'invalid')`),
+      c
+        .notNull()
+        .defaultTo('uploading')
+        .check(sql`status in ('uploading', 'complete', 'verified', 'invalid')`),
     )
     .addColumn('storage_key', 'text', (c) => c.notNull())
     .addColumn('sha256', 'text')
@@ -28,8 +31,14 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('completed_at', 'timestamptz')
     .addColumn('processed_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('upload_owner_idx').on('upload').columns(['owner_id', 'created_at']).execute();
-  await sql`create index upload_unfinished_idx on upload (expires_at) where status = 'uploading'`.execute(db);
+  await db.schema
+    .createIndex('upload_owner_idx')
+    .on('upload')
+    .columns(['owner_id', 'created_at'])
+    .execute();
+  await sql`create index upload_unfinished_idx on upload (expires_at) where status = 'uploading'`.execute(
+    db,
+  );
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

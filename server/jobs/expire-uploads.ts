@@ -10,6 +10,10 @@ export const expireUploadsTask =
     const removed = await expireUploads(db, config.uploadsDir);
     if (removed.length) logger.info({ n: removed.length }, 'expired uploads removed');
     // Bytes no row owns (their row went while the file could not): after a full expiry period.
-    const orphans = await removeOrphanBytes(db, config.uploadsDir, config.UPLOAD_EXPIRY_HOURS * 3_600_000);
+    const orphans = await removeOrphanBytes(
+      db,
+      config.uploadsDir,
+      config.UPLOAD_EXPIRY_HOURS * 3_600_000,
+    );
     if (orphans.length) logger.warn({ n: orphans.length }, 'orphan upload files removed');
   };

@@ -61,12 +61,19 @@ function languageProbe(url: string, headers: IncomingMessage['headers']): Reques
   return new Request(new URL(url, 'http://localhost'), { headers: h });
 }
 
-async function refusalMessage(probe: Request, refusal: UploadRefusal, limits: UploadLimits): Promise<string> {
+async function refusalMessage(
+  probe: Request,
+  refusal: UploadRefusal,
+  limits: UploadLimits,
+): Promise<string> {
   const t = await getT(probe, 'uploads');
   return `${t(`refusal.${refusal.code}`, { ...refusal.params, hours: Math.round(limits.expiryMs / 3_600_000) })}\n`;
 }
 
-export function mountUploads(app: express.Express, deps: UploadsDeps): { server: Server; locker: Locker } {
+export function mountUploads(
+  app: express.Express,
+  deps: UploadsDeps,
+): { server: Server; locker: Locker } {
   const { config, db, logger } = deps;
   const log = logger.child({ component: 'uploads' });
   const limits = uploadLimits(config);
@@ -74,7 +81,9 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
   const directory = path.join(config.uploadsDir, TUS_SUBDIR);
   const store = new UploadStore(directory, db, limits.expiryMs);
   const locker: Locker =
-    config.UPLOAD_LOCKER === 'postgres' ? new PostgresLocker({ connection: deps.pool.options }) : new MemoryLocker();
+    config.UPLOAD_LOCKER === 'postgres'
+      ? new PostgresLocker({ connection: deps.pool.options })
+      : new MemoryLocker();
   const requesters = new WeakMap<IncomingMessage, UploadRequester>();
   publishUploadSettings({ endpoint: UPLOADS_PATH, chunkBytes: config.UPLOAD_CHUNK_BYTES, limits });
 
@@ -103,12 +112,17 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
       try {
         const row = await getOwnUpload(db, id, who.id);
         if (row.status === 'uploading') {
-          const expires = req.method === 'PATCH' ? new Date(Date.now() + limits.expiryMs) : row.expires_at;
+          const expires =
+            req.method === 'PATCH' ? new Date(Date.now() + limits.expiryMs) : row.expires_at;
           setHeader(req, 'Upload-Expires', expires.toUTCString());
         }
       } catch (e) {
         if (e instanceof UploadRefusal && e.code === 'expired') {
-          const row = await db.selectFrom('upload').select('expires_at').where('id', '=', id).executeTakeFirst();
+          const row = await db
+            .selectFrom('upload')
+            .select('expires_at')
+            .where('id', '=', id)
+            .executeTakeFirst();
           if (row) setHeader(req, 'Upload-Expires', row.expires_at.toUTCString());
         }
         throw e;
@@ -116,7 +130,10 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
     },
     async onUploadCreate(req, upload) {
       const who = requesterOf(req);
-      const checked = checkNewUpload({ metadata: upload.metadata ?? {}, declaredSize: upload.size }, limits);
+      const checked = checkNewUpload(
+        { metadata: upload.metadata ?? {}, declaredSize: upload.size },
+        limits,
+      );
       const row = await createUploadRecord(
         db,
         { ...checked, id: upload.id, ownerId: who.id, storageKey: `${TUS_SUBDIR}/${upload.id}` },
@@ -133,7 +150,9 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
     async onResponseError(req, err) {
       if (err instanceof UploadRefusal) {
         const node = nodeOf(req);
-        const probe = node ? languageProbe(node.req.url ?? '/', node.req.headers) : new Request(req.url, { headers: req.headers });
+        const probe = node
+          ? languageProbe(node.req.url ?? '/', node.req.headers)
+          : new Request(req.url, { headers: req.headers });
         return { status_code: err.status, body: await refusalMessage(probe, err, limits) };
       }
       if (!('status_code' in err)) log.error({ err }, 'upload request failed');
@@ -144,14 +163,25 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
   // Authentication first (so an anonymous request is a 401 whatever else is wrong with it).
   const authenticate: express.RequestHandler = (req, res, next) => {
     if (req.method === 'OPTIONS') return next();
-    authenticateUploadRequest(db, secret, { cookie: req.headers.cookie, authorization: req.headers.authorization })
+    authenticateUploadRequest(db, secret, {
+      cookie: req.headers.cookie,
+      authorization: req.headers.authorization,
+    })
       .then(async (who) => {
         if (who) {
           requesters.set(req, who);
           return next();
         }
-        const body = await refusalMessage(languageProbe(req.originalUrl, req.headers), new UploadRefusal('unauthenticated'), limits);
-        res.status(401).set({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' }).type('text/plain').send(body);
+        const body = await refusalMessage(
+          languageProbe(req.originalUrl, req.headers),
+          new UploadRefusal('unauthenticated'),
+          limits,
+        );
+        res
+          .status(401)
+          .set({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' })
+          .type('text/plain')
+          .send(body);
       })
       .catch(next);
   };
@@ -168,7 +198,11 @@ export function mountUploads(app: express.Express, deps: UploadsDeps): { server:
  * Benchmarks only (UPLOAD_BENCH_BASELINE=1): a plain PUT streamed to disk by the same server,
  * with the same authentication, as the baseline the tus endpoint is measured against.
  */
-function mountBenchBaseline(app: express.Express, deps: UploadsDeps, authenticate: express.RequestHandler) {
+function mountBenchBaseline(
+  app: express.Express,
+  deps: UploadsDeps,
+  authenticate: express.RequestHandler,
+) {
   const dir = path.join(deps.config.uploadsDir, 'bench-baseline');
   app.put('/uploads/bench-baseline/:name', authenticate, (req, res, next) => {
     const name = String(req.params.name).replace(/[^A-Za-z0-9_-]/g, '');

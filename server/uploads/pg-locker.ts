@@ -21,7 +21,10 @@ export interface PostgresLockerOptions {
 
 function keyOf(id: string): { key: string; channel: string } {
   const h = createHash('sha256').update(`tus-upload:${id}`).digest();
-  return { key: h.readBigInt64BE(0).toString(), channel: `tus_release_${h.subarray(0, 8).toString('hex')}` };
+  return {
+    key: h.readBigInt64BE(0).toString(),
+    channel: `tus_release_${h.subarray(0, 8).toString('hex')}`,
+  };
 }
 
 export class PostgresLocker implements Locker {
@@ -70,7 +73,10 @@ class PostgresLock implements Lock {
       let wait = 20;
       for (;;) {
         if (signal.aborted) throw ERRORS.ERR_LOCK_TIMEOUT;
-        const { rows } = await client.query<{ got: boolean }>('select pg_try_advisory_lock($1::int8) as got', [this.key]);
+        const { rows } = await client.query<{ got: boolean }>(
+          'select pg_try_advisory_lock($1::int8) as got',
+          [this.key],
+        );
         if (rows[0]?.got) break;
         // Ask the holder (in any process) to finish its request and let go.
         await client.query('select pg_notify($1, $2)', [this.channel, 'release']);

@@ -18,7 +18,11 @@ export class UploadStore extends FileStore {
     this.extensions = this.extensions.filter((e) => e !== 'creation-defer-length');
   }
 
-  override async write(readable: http.IncomingMessage | stream.Readable, id: string, offset: number): Promise<number> {
+  override async write(
+    readable: http.IncomingMessage | stream.Readable,
+    id: string,
+    offset: number,
+  ): Promise<number> {
     const newOffset = await super.write(readable, id, offset);
     if (newOffset > offset) await recordBytesReceived(this.db, id, newOffset, this.expiryMs);
     return newOffset;

@@ -89,7 +89,12 @@ function putRun(base: string, cookie: string, file: string, name: string): Promi
     const url = new URL(`${base}/uploads/bench-baseline/${name}`);
     const req = http.request(url, {
       method: 'PUT',
-      headers: { Cookie: cookie, Origin: base, 'Content-Length': String(SIZE), 'Content-Type': 'application/octet-stream' },
+      headers: {
+        Cookie: cookie,
+        Origin: base,
+        'Content-Length': String(SIZE),
+        'Content-Type': 'application/octet-stream',
+      },
     });
     req.on('response', (res) => {
       res.resume();
@@ -137,11 +142,22 @@ await withScratchDatabase(async (databaseUrl) => {
     const { cookie } = await createUserWithSession(db);
     const source = path.join(dir, 'source.bin');
     await writeSourceFile(source);
-    console.log(`upload benchmark: ${mib(SIZE)} MiB, ${RUNS} runs each way, tus chunks of ${mib(CHUNK)} MiB, server pid ${server.proc.pid}`);
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`);
+    console.log(
+      `upload benchmark: ${mib(SIZE)} MiB, ${RUNS} runs each way, tus chunks of ${mib(CHUNK)} MiB, server pid ${server.proc.pid}`,
+    );
+    console.log(
+      `machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+    );
 
     const pid = server.proc.pid!;
-    const rows: Array<{ run: number; kind: 'tus' | 'PUT'; seconds: number; mbps: number; rss: number; cpu: number }> = [];
+    const rows: Array<{
+      run: number;
+      kind: 'tus' | 'PUT';
+      seconds: number;
+      mbps: number;
+      rss: number;
+      cpu: number;
+    }> = [];
     for (let run = 1; run <= RUNS; run++) {
       for (const kind of run % 2 ? (['tus', 'PUT'] as const) : (['PUT', 'tus'] as const)) {
         const name = `run${run}-${kind}`;
@@ -149,8 +165,17 @@ await withScratchDatabase(async (databaseUrl) => {
           if (kind === 'tus') await tusRun(base, cookie, source, name);
           else await putRun(base, cookie, source, name);
         });
-        rows.push({ run, kind, seconds: m.seconds, mbps: mbps(m.seconds), rss: m.rssGrowth, cpu: m.cpuSeconds });
-        console.log(`  run ${run} ${kind.padEnd(3)}  ${m.seconds.toFixed(2).padStart(6)} s  ${mbps(m.seconds).toFixed(1).padStart(7)} MB/s  RSS +${mib(m.rssGrowth)} MiB  server CPU ${m.cpuSeconds.toFixed(2)} s`);
+        rows.push({
+          run,
+          kind,
+          seconds: m.seconds,
+          mbps: mbps(m.seconds),
+          rss: m.rssGrowth,
+          cpu: m.cpuSeconds,
+        });
+        console.log(
+          `  run ${run} ${kind.padEnd(3)}  ${m.seconds.toFixed(2).padStart(6)} s  ${mbps(m.seconds).toFixed(1).padStart(7)} MB/s  RSS +${mib(m.rssGrowth)} MiB  server CPU ${m.cpuSeconds.toFixed(2)} s`,
+        );
         // Keep the disk from filling: this run's stored bytes are not needed any more.
         rmSync(path.join(uploadsDir, 'tus'), { recursive: true, force: true });
         rmSync(path.join(uploadsDir, 'bench-baseline'), { recursive: true, force: true });
@@ -164,12 +189,25 @@ await withScratchDatabase(async (databaseUrl) => {
     console.log('');
     console.log(`tus  median ${median(tusRows.map((r) => r.mbps)).toFixed(1)} MB/s`);
     console.log(`PUT  median ${median(putRows.map((r) => r.mbps)).toFixed(1)} MB/s`);
-    console.log(`median ratio tus/PUT ${median(ratios).toFixed(2)} (target ≥ 0.8): ${median(ratios) >= 0.8 ? 'met' : 'NOT met'}`);
-    console.log(`server RSS growth during a tus upload, max ${mib(maxRss)} MiB (target < 50 MiB): ${maxRss < 50 * MiB ? 'met' : 'NOT met'}`);
+    console.log(
+      `median ratio tus/PUT ${median(ratios).toFixed(2)} (target ≥ 0.8): ${median(ratios) >= 0.8 ? 'met' : 'NOT met'}`,
+    );
+    console.log(
+      `server RSS growth during a tus upload, max ${mib(maxRss)} MiB (target < 50 MiB): ${maxRss < 50 * MiB ? 'met' : 'NOT met'}`,
+    );
     const cpuPerGiB = (rs: typeof rows) => median(rs.map((r) => r.cpu)) / (SIZE / 1024 ** 3);
-    console.log(`server CPU per GiB (median): tus ${cpuPerGiB(tusRows).toFixed(2)} s, PUT ${cpuPerGiB(putRows).toFixed(2)} s`);
-    console.log(`load average at the end: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} on ${os.cpus().length} cores`);
-    console.log(`server RSS growth during a PUT, max ${mib(Math.max(...putRows.map((r) => r.rss)))} MiB`);
+    console.log(
+      `server CPU per GiB (median): tus ${cpuPerGiB(tusRows).toFixed(2)} s, PUT ${cpuPerGiB(putRows).toFixed(2)} s`,
+    );
+    console.log(
+      `load average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} on ${os.cpus().length} cores`,
+    );
+    console.log(
+      `server RSS growth during a PUT, max ${mib(Math.max(...putRows.map((r) => r.rss)))} MiB`,
+    );
   } finally {
     server.proc.kill('SIGTERM');
     await Promise.race([server.exited, new Promise((r) => setTimeout(r, 10_000))]);

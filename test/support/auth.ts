@@ -48,7 +48,9 @@ export async function createUserWithSession(
       expires_at: new Date(Date.now() + 86_400_000),
     })
     .execute();
-  const setCookie = await createCookie('td_session', { secrets: [opts.secret ?? TEST_SESSION_SECRET] }).serialize(sessionId);
+  const setCookie = await createCookie('td_session', {
+    secrets: [opts.secret ?? TEST_SESSION_SECRET],
+  }).serialize(sessionId);
   const pair = setCookie.split(';')[0]!;
   return {
     user: { id: row.id, email: row.email, pseudonym: row.pseudonym, isAdmin: row.is_admin },

@@ -89,7 +89,11 @@ it('resumes after kill -9 without losing an acknowledged byte', async () => {
   expect(second.patchOffsets[0]).toBe(serverOffset);
 
   const id = uploadUrl.split('/').pop()!;
-  const row = await tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const row = await tdb.db
+    .selectFrom('upload')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
   expect(row).toMatchObject({ status: 'complete', size: data.length });
   const stored = readFileSync(path.join(dir, 'uploads', row.storage_key));
   expect(createHash('sha256').update(stored).digest('hex')).toBe(sourceSha);

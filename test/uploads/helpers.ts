@@ -49,7 +49,11 @@ export async function patchUpload(
   const streamed = !(o.body instanceof Uint8Array);
   const res = await fetch(url, {
     method: 'PATCH',
-    headers: { ...baseHeaders(o), 'Upload-Offset': String(o.offset), 'Content-Type': 'application/offset+octet-stream' },
+    headers: {
+      ...baseHeaders(o),
+      'Upload-Offset': String(o.offset),
+      'Content-Type': 'application/offset+octet-stream',
+    },
     body: o.body,
     ...(streamed ? { duplex: 'half' } : {}),
   } as RequestInit);

@@ -46,7 +46,10 @@ describe('/compte/fichiers', () => {
       metadata: { filename: 'alice-communes.csv', purpose: 'dataset' },
     });
     expect(mine.error).toBeNull();
-    await tusUpload(server.url, Buffer.from('a;b\n1;2\n'), { cookie: bob.cookie, metadata: { filename: 'bob-secret.csv', purpose: 'dataset' } });
+    await tusUpload(server.url, Buffer.from('a;b\n1;2\n'), {
+      cookie: bob.cookie,
+      metadata: { filename: 'bob-secret.csv', purpose: 'dataset' },
+    });
     const res = await fetch(`${server.url}/compte/fichiers`, { headers: { Cookie: alice.cookie } });
     expect(res.status).toBe(200);
     const html = await res.text();
@@ -61,7 +64,9 @@ describe('/compte/fichiers', () => {
   });
 
   it('is in English when asked', async () => {
-    const res = await fetch(`${server.url}/compte/fichiers?lng=en`, { headers: { Cookie: alice.cookie } });
+    const res = await fetch(`${server.url}/compte/fichiers?lng=en`, {
+      headers: { Cookie: alice.cookie },
+    });
     expect(await res.text()).toContain('<h1>My files</h1>');
   });
 });
@@ -83,7 +88,9 @@ describe('GET /api/v1/uploads', () => {
       .set({
         status: 'invalid',
         detected_format: 'executable',
-        report: JSON.stringify({ reasons: [{ code: 'upload.executable', fr: 'Un programme.', en: 'A program.' }] }),
+        report: JSON.stringify({
+          reasons: [{ code: 'upload.executable', fr: 'Un programme.', en: 'A program.' }],
+        }),
       })
       .where('id', '=', id)
       .execute();

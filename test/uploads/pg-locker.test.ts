@@ -83,7 +83,12 @@ describe('two servers sharing one upload store', () => {
     const two = await startTestServer({ db: tdb.db, pool: tdb.pool, env });
     try {
       const u = await createUserWithSession(tdb.db);
-      const c = await createUpload(one.url, { cookie: u.cookie, origin: one.url, length: 20, metadata: { filename: 's.csv', purpose: 'dataset' } });
+      const c = await createUpload(one.url, {
+        cookie: u.cookie,
+        origin: one.url,
+        length: 20,
+        metadata: { filename: 's.csv', purpose: 'dataset' },
+      });
       // A client sends 8 bytes to server one, then stalls (a half-open connection).
       let stall!: ReadableStreamDefaultController<Uint8Array>;
       const body = new ReadableStream<Uint8Array>({
@@ -92,14 +97,24 @@ describe('two servers sharing one upload store', () => {
           controller.enqueue(new Uint8Array(8).fill(65));
         },
       });
-      const stalled = patchUpload(c.url!, { cookie: u.cookie, origin: one.url, offset: 0, body }).catch((e: Error) => e);
+      const stalled = patchUpload(c.url!, {
+        cookie: u.cookie,
+        origin: one.url,
+        offset: 0,
+        body,
+      }).catch((e: Error) => e);
       await new Promise((r) => setTimeout(r, 300));
       // The client comes back through server two: HEAD waits for the lock, gets it, sees 8 bytes.
       const urlOnTwo = c.url!.replace(one.url, two.url);
       const head = await headUpload(urlOnTwo, { cookie: u.cookie, origin: two.url });
       expect(head.status).toBe(200);
       expect(head.headers.get('upload-offset')).toBe('8');
-      const rest = await patchUpload(urlOnTwo, { cookie: u.cookie, origin: two.url, offset: 8, body: new Uint8Array(12).fill(66) });
+      const rest = await patchUpload(urlOnTwo, {
+        cookie: u.cookie,
+        origin: two.url,
+        offset: 8,
+        body: new Uint8Array(12).fill(66),
+      });
       expect(rest.res.status).toBe(204);
       expect(rest.res.headers.get('upload-offset')).toBe('20');
       try {

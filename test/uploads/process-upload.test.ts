@@ -74,10 +74,23 @@ function storedZip(entries: Array<[string, Buffer]>): Buffer {
   return Buffer.concat([...locals, cd, end]);
 }
 
-const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), randomBytes(2000)]);
-const EXE = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from('PE\0\0'), randomBytes(4000)]);
+const PNG = Buffer.concat([
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  randomBytes(2000),
+]);
+const EXE = Buffer.concat([
+  Buffer.from('MZ'),
+  Buffer.alloc(58),
+  Buffer.from('PE\0\0'),
+  randomBytes(4000),
+]);
 
-async function completedUpload(filename: string, data: Buffer, purpose = 'dataset', declaredSize = data.length) {
+async function completedUpload(
+  filename: string,
+  data: Buffer,
+  purpose = 'dataset',
+  declaredSize = data.length,
+) {
   const id = randomBytes(16).toString('hex');
   writeFileSync(path.join(uploadsDir, 'tus', id), data);
   await tdb.db
@@ -98,11 +111,13 @@ async function completedUpload(filename: string, data: Buffer, purpose = 'datase
   return id;
 }
 
-const row = (id: string) => tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const row = (id: string) =>
+  tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const run = (id: string) => processUpload(tdb.db, { uploadsDir }, id);
 /** The format pass alone, without the content validation (for hand-made archives). */
-const runFormatOnly = (id: string) => processUpload(tdb.db, { uploadsDir, createInspector: null }, id);
+const runFormatOnly = (id: string) =>
+  processUpload(tdb.db, { uploadsDir, createInspector: null }, id);
 
 describe('process_upload', () => {
   it('verifies a CSV: sha256, size, format and the report', async () => {
@@ -110,28 +125,51 @@ describe('process_upload', () => {
     const id = await completedUpload('communes.csv', data);
     expect(await run(id)).toBe('verified');
     const r = await row(id);
-    expect(r).toMatchObject({ status: 'verified', sha256: sha(data), size: data.length, detected_format: 'text' });
+    expect(r).toMatchObject({
+      status: 'verified',
+      sha256: sha(data),
+      size: data.length,
+      detected_format: 'text',
+    });
     expect(r.processed_at).toBeInstanceOf(Date);
     const report = r.report as unknown as UploadCheckReport;
     expect(report.verdict).toBe('verified');
-    expect(report.file).toMatchObject({ sha256: sha(data), sizeBytes: data.length, detectedFormat: 'text' });
+    expect(report.file).toMatchObject({
+      sha256: sha(data),
+      sizeBytes: data.length,
+      detectedFormat: 'text',
+    });
     // The content validation ran in the same pass and kept its report.
-    const validation = report.validation as { verdict: string; file: { sizeBytes: number }; csv?: unknown };
+    const validation = report.validation as {
+      verdict: string;
+      file: { sizeBytes: number };
+      csv?: unknown;
+    };
     expect(validation).toMatchObject({ verdict: 'verified', file: { sizeBytes: data.length } });
     expect(validation.csv).toBeDefined();
     expect(report.warnings.map((w) => w.code)).toContain('duplicate_rows');
   });
 
   it('marks invalid what the content validation refuses: a GeoJSON that is not a FeatureCollection, a CSV without rows', async () => {
-    const feature = Buffer.from(JSON.stringify({ type: 'Feature', geometry: { type: 'Point', coordinates: [4.85, 45.76] }, properties: {} }));
+    const feature = Buffer.from(
+      JSON.stringify({
+        type: 'Feature',
+        geometry: { type: 'Point', coordinates: [4.85, 45.76] },
+        properties: {},
+      }),
+    );
     const gj = await completedUpload('point.geojson', feature);
     expect(await run(gj)).toBe('invalid');
     const r = await row(gj);
     expect(r.detected_format).toBe('json');
-    expect((r.report as unknown as UploadCheckReport).reasons.map((x) => x.code)).toContain('geojson_not_feature_collection');
+    expect((r.report as unknown as UploadCheckReport).reasons.map((x) => x.code)).toContain(
+      'geojson_not_feature_collection',
+    );
     const headerOnly = await completedUpload('vide.csv', Buffer.from('code_insee;nom\n'));
     expect(await run(headerOnly)).toBe('invalid');
-    expect(((await row(headerOnly)).report as unknown as UploadCheckReport).reasons.map((x) => x.code)).toContain('csv_no_rows');
+    expect(
+      ((await row(headerOnly)).report as unknown as UploadCheckReport).reasons.map((x) => x.code),
+    ).toContain('csv_no_rows');
   });
 
   it('marks invalid a .csv that is really a ZIP', async () => {
@@ -149,7 +187,9 @@ describe('process_upload', () => {
     const bad = await completedUpload('vacances.png', EXE, 'photo');
     expect(await run(bad)).toBe('invalid');
     expect(await row(bad)).toMatchObject({ detected_format: 'executable' });
-    expect(((await row(bad)).report as unknown as UploadCheckReport).reasons[0]!.code).toBe('upload.executable');
+    expect(((await row(bad)).report as unknown as UploadCheckReport).reasons[0]!.code).toBe(
+      'upload.executable',
+    );
     const good = await completedUpload('vacances.png', PNG, 'photo');
     expect(await run(good)).toBe('verified');
     expect(await row(good)).toMatchObject({ detected_format: 'png' });
@@ -165,7 +205,10 @@ describe('process_upload', () => {
     expect(await runFormatOnly(id)).toBe('verified');
     expect(await row(id)).toMatchObject({ detected_format: 'xlsx', sha256: sha(xlsx) });
 
-    const plain = await completedUpload('budget.xlsx', storedZip([['notes.txt', Buffer.from('hello')]]));
+    const plain = await completedUpload(
+      'budget.xlsx',
+      storedZip([['notes.txt', Buffer.from('hello')]]),
+    );
     expect(await runFormatOnly(plain)).toBe('invalid');
     expect(await row(plain)).toMatchObject({ detected_format: 'zip' });
 
@@ -181,7 +224,10 @@ describe('process_upload', () => {
   it('marks invalid an empty file and a JSON that is binary', async () => {
     const empty = await completedUpload('vide.csv', Buffer.alloc(0));
     expect(await run(empty)).toBe('invalid');
-    const bin = await completedUpload('points.geojson', Buffer.concat([Buffer.from('{"a":'), Buffer.from([0, 1, 2, 3])]));
+    const bin = await completedUpload(
+      'points.geojson',
+      Buffer.concat([Buffer.from('{"a":'), Buffer.from([0, 1, 2, 3])]),
+    );
     expect(await run(bin)).toBe('invalid');
     expect(await row(bin)).toMatchObject({ detected_format: 'binary' });
   });
@@ -209,7 +255,12 @@ describe('the whole chain', () => {
   it('a tus upload is checked by the real worker and ends verified', async () => {
     const env = { UPLOADS_DIR: uploadsDir };
     const server = await startTestServer({ db: tdb.db, pool: tdb.pool, env });
-    const config = parseConfig({ NODE_ENV: 'test', DATABASE_URL: tdb.url, UPLOADS_DIR: uploadsDir, LOG_LEVEL: 'silent' });
+    const config = parseConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: tdb.url,
+      UPLOADS_DIR: uploadsDir,
+      LOG_LEVEL: 'silent',
+    });
     const worker = await startWorker({
       db: tdb.db,
       pool: tdb.pool,
@@ -222,7 +273,10 @@ describe('the whole chain', () => {
     });
     try {
       const data = Buffer.from(`x;y\n${'4.85;45.76\n'.repeat(10_000)}`);
-      const r = await tusUpload(server.url, data, { cookie: owner.cookie, metadata: { filename: 'points.tsv', purpose: 'dataset' } });
+      const r = await tusUpload(server.url, data, {
+        cookie: owner.cookie,
+        metadata: { filename: 'points.tsv', purpose: 'dataset' },
+      });
       expect(r.error).toBeNull();
       const id = r.url!.split('/').pop()!;
       let status = '';
@@ -230,7 +284,11 @@ describe('the whole chain', () => {
         status = (await row(id)).status;
         if (status !== 'verified') await new Promise((res) => setTimeout(res, 100));
       }
-      expect(await row(id)).toMatchObject({ status: 'verified', sha256: sha(data), size: data.length });
+      expect(await row(id)).toMatchObject({
+        status: 'verified',
+        sha256: sha(data),
+        size: data.length,
+      });
     } finally {
       await worker.stop();
       await server.close();

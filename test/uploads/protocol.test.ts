@@ -48,8 +48,13 @@ afterAll(async () => {
 });
 
 const csv = (n: number) => Buffer.from(`commune;valeur\n${'69123;1\n'.repeat(n)}`);
-const meta = (filename: string, purpose = 'dataset') => ({ filename, purpose, filetype: 'text/csv' });
-const row = (id: string) => tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirst();
+const meta = (filename: string, purpose = 'dataset') => ({
+  filename,
+  purpose,
+  filetype: 'text/csv',
+});
+const row = (id: string) =>
+  tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirst();
 const idOf = (url: string) => url.split('/').pop()!;
 const storedBytes = (id: string) => statSync(path.join(uploadsDir, 'tus', id)).size;
 const as = (u: SignedInTestUser) => ({ cookie: u.cookie, origin: server.url });
@@ -57,19 +62,36 @@ const as = (u: SignedInTestUser) => ({ cookie: u.cookie, origin: server.url });
 describe('a complete upload', () => {
   it('stores the bytes, records the upload complete and queues its checks, in one go', async () => {
     const data = csv(20_000);
-    const r = await tusUpload(server.url, data, { cookie: alice.cookie, metadata: meta('communes.csv'), chunkSize: 64 * 1024 });
+    const r = await tusUpload(server.url, data, {
+      cookie: alice.cookie,
+      metadata: meta('communes.csv'),
+      chunkSize: 64 * 1024,
+    });
     expect(r.error).toBeNull();
     const id = idOf(r.url!);
     const upload = await row(id);
-    expect(upload).toMatchObject({ owner_id: alice.user.id, purpose: 'dataset', filename: 'communes.csv', status: 'complete' });
+    expect(upload).toMatchObject({
+      owner_id: alice.user.id,
+      purpose: 'dataset',
+      filename: 'communes.csv',
+      status: 'complete',
+    });
     expect(upload!.declared_size).toBe(data.length);
     expect(upload!.offset).toBe(data.length);
     expect(upload!.completed_at).toBeInstanceOf(Date);
     const jobs = await sql<{ key: string }>`
-      select key from graphile_worker.jobs where task_identifier = 'process_upload'`.execute(tdb.db);
+      select key from graphile_worker.jobs where task_identifier = 'process_upload'`.execute(
+      tdb.db,
+    );
     expect(jobs.rows.map((j) => j.key)).toContain(`process_upload:${id}`);
     expect(createHash('sha256').update(data).digest('hex')).toBe(
-      createHash('sha256').update(await import('node:fs/promises').then((f) => f.readFile(path.join(uploadsDir, 'tus', id)))).digest('hex'),
+      createHash('sha256')
+        .update(
+          await import('node:fs/promises').then((f) =>
+            f.readFile(path.join(uploadsDir, 'tus', id)),
+          ),
+        )
+        .digest('hex'),
     );
     // The owner may read it back; nobody else may.
     const mine = await fetch(r.url!, { headers: { Cookie: alice.cookie } });
@@ -80,42 +102,73 @@ describe('a complete upload', () => {
 
 describe('who may upload', () => {
   it('refuses an anonymous creation with 401 and a message the browser can show', async () => {
-    const r = await createUpload(server.url, { origin: server.url, length: 10, metadata: meta('a.csv') });
+    const r = await createUpload(server.url, {
+      origin: server.url,
+      length: 10,
+      metadata: meta('a.csv'),
+    });
     expect(r.res.status).toBe(401);
     expect(r.body).toMatch(/Connectez-vous/);
-    expect(await tdb.db.selectFrom('upload').select('id').where('filename', '=', 'a.csv').execute()).toEqual([]);
+    expect(
+      await tdb.db.selectFrom('upload').select('id').where('filename', '=', 'a.csv').execute(),
+    ).toEqual([]);
   });
 
   it('refuses anonymous HEAD and PATCH on an existing upload with 401', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('anon.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 10,
+      metadata: meta('anon.csv'),
+    });
     expect(c.res.status).toBe(201);
     expect((await headUpload(c.url!, { origin: server.url })).status).toBe(401);
-    const p = await patchUpload(c.url!, { origin: server.url, offset: 0, body: Buffer.from('0123456789') });
+    const p = await patchUpload(c.url!, {
+      origin: server.url,
+      offset: 0,
+      body: Buffer.from('0123456789'),
+    });
     expect(p.res.status).toBe(401);
     expect(storedBytes(idOf(c.url!))).toBe(0);
   });
 
   it("answers 404 to HEAD, PATCH, GET and DELETE of another user's upload", async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('private.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 10,
+      metadata: meta('private.csv'),
+    });
     const id = idOf(c.url!);
     expect((await headUpload(c.url!, as(bob))).status).toBe(404);
     const p = await patchUpload(c.url!, { ...as(bob), offset: 0, body: Buffer.from('0123456789') });
     expect(p.res.status).toBe(404);
     expect(storedBytes(id)).toBe(0);
-    const d = await fetch(c.url!, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0', Origin: server.url, Cookie: bob.cookie } });
+    const d = await fetch(c.url!, {
+      method: 'DELETE',
+      headers: { 'Tus-Resumable': '1.0.0', Origin: server.url, Cookie: bob.cookie },
+    });
     expect(d.status).toBe(404);
     expect(await row(id)).toBeDefined();
     // Finished, it is still not Bob's to read.
-    expect((await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.from('0123456789') })).res.status).toBe(204);
+    expect(
+      (await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.from('0123456789') })).res
+        .status,
+    ).toBe(204);
     expect((await fetch(c.url!, { headers: { Cookie: bob.cookie } })).status).toBe(404);
     expect((await fetch(c.url!, { headers: { Cookie: alice.cookie } })).status).toBe(200);
   });
 
   it('lets the owner cancel an unfinished upload: bytes and row are gone', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 100, metadata: meta('cancel.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 100,
+      metadata: meta('cancel.csv'),
+    });
     const id = idOf(c.url!);
     await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.alloc(40, 65) });
-    const d = await fetch(c.url!, { method: 'DELETE', headers: { 'Tus-Resumable': '1.0.0', Origin: server.url, Cookie: alice.cookie } });
+    const d = await fetch(c.url!, {
+      method: 'DELETE',
+      headers: { 'Tus-Resumable': '1.0.0', Origin: server.url, Cookie: alice.cookie },
+    });
     expect(d.status).toBe(204);
     expect(await row(id)).toBeUndefined();
     expect(existsSync(path.join(uploadsDir, 'tus', id))).toBe(false);
@@ -124,11 +177,17 @@ describe('who may upload', () => {
 
 describe('limits checked at creation, before any byte is stored', () => {
   it('refuses a dataset over its maximum size with 413', async () => {
-    const r = await createUpload(server.url, { ...as(alice), length: DATASET_MAX + 1, metadata: meta('big.csv') });
+    const r = await createUpload(server.url, {
+      ...as(alice),
+      length: DATASET_MAX + 1,
+      metadata: meta('big.csv'),
+    });
     expect(r.res.status).toBe(413);
     expect(r.body).toMatch(/trop volumineux/);
     expect(r.url).toBeNull();
-    expect(await tdb.db.selectFrom('upload').select('id').where('filename', '=', 'big.csv').execute()).toEqual([]);
+    expect(
+      await tdb.db.selectFrom('upload').select('id').where('filename', '=', 'big.csv').execute(),
+    ).toEqual([]);
   });
 
   it('refuses a photo over 100 kB (its configured limit) with 413, in English when asked', async () => {
@@ -144,34 +203,81 @@ describe('limits checked at creation, before any byte is stored', () => {
 
   it('refuses an upload that would take the unfinished bytes of a user over the quota (413)', async () => {
     const carol = await createUserWithSession(tdb.db);
-    const first = await createUpload(server.url, { ...as(carol), length: 900_000, metadata: meta('one.csv') });
+    const first = await createUpload(server.url, {
+      ...as(carol),
+      length: 900_000,
+      metadata: meta('one.csv'),
+    });
     expect(first.res.status).toBe(201);
-    const second = await createUpload(server.url, { ...as(carol), length: 700_000, metadata: meta('two.csv') });
+    const second = await createUpload(server.url, {
+      ...as(carol),
+      length: 700_000,
+      metadata: meta('two.csv'),
+    });
     expect(second.res.status).toBe(413);
     expect(second.body).toMatch(/inachevés dépasseraient/);
     // Another user is not counted against Carol, and a finished upload frees its share.
-    expect((await createUpload(server.url, { ...as(bob), length: 700_000, metadata: meta('bob.csv') })).res.status).toBe(201);
-    await tdb.db.updateTable('upload').set({ status: 'complete' }).where('id', '=', idOf(first.url!)).execute();
-    expect((await createUpload(server.url, { ...as(carol), length: 700_000, metadata: meta('two.csv') })).res.status).toBe(201);
+    expect(
+      (await createUpload(server.url, { ...as(bob), length: 700_000, metadata: meta('bob.csv') }))
+        .res.status,
+    ).toBe(201);
+    await tdb.db
+      .updateTable('upload')
+      .set({ status: 'complete' })
+      .where('id', '=', idOf(first.url!))
+      .execute();
+    expect(
+      (await createUpload(server.url, { ...as(carol), length: 700_000, metadata: meta('two.csv') }))
+        .res.status,
+    ).toBe(201);
   });
 
   it('refuses a file type its purpose does not accept with 415', async () => {
-    const photoCsv = await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('data.csv', 'photo') });
+    const photoCsv = await createUpload(server.url, {
+      ...as(alice),
+      length: 10,
+      metadata: meta('data.csv', 'photo'),
+    });
     expect(photoCsv.res.status).toBe(415);
     expect(photoCsv.body).toMatch(/\.csv.*n’est pas accepté.*jpg, jpeg, png, webp/);
-    const exe = await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('setup.exe') });
+    const exe = await createUpload(server.url, {
+      ...as(alice),
+      length: 10,
+      metadata: meta('setup.exe'),
+    });
     expect(exe.res.status).toBe(415);
   });
 
   it('refuses an unknown or missing purpose with 415', async () => {
-    expect((await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('a.csv', 'avatar') })).res.status).toBe(415);
-    expect((await createUpload(server.url, { ...as(alice), length: 10, metadata: { filename: 'a.csv' } })).res.status).toBe(415);
+    expect(
+      (
+        await createUpload(server.url, {
+          ...as(alice),
+          length: 10,
+          metadata: meta('a.csv', 'avatar'),
+        })
+      ).res.status,
+    ).toBe(415);
+    expect(
+      (
+        await createUpload(server.url, {
+          ...as(alice),
+          length: 10,
+          metadata: { filename: 'a.csv' },
+        })
+      ).res.status,
+    ).toBe(415);
   });
 
   it('refuses an upload whose length is not declared', async () => {
     const res = await fetch(`${server.url}/uploads/files`, {
       method: 'POST',
-      headers: { 'Tus-Resumable': '1.0.0', Origin: server.url, Cookie: alice.cookie, 'Upload-Defer-Length': '1' },
+      headers: {
+        'Tus-Resumable': '1.0.0',
+        Origin: server.url,
+        Cookie: alice.cookie,
+        'Upload-Defer-Length': '1',
+      },
     });
     // tus: 501, the creation-defer-length extension is not offered (limits need the length).
     expect(res.status).toBe(501);
@@ -181,17 +287,32 @@ describe('limits checked at creation, before any byte is stored', () => {
 
 describe('protocol faults', () => {
   it('answers 409 to a PATCH at the wrong offset and stores nothing', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 20, metadata: meta('offset.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 20,
+      metadata: meta('offset.csv'),
+    });
     const id = idOf(c.url!);
-    expect((await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.alloc(10, 66) })).res.status).toBe(204);
-    const wrong = await patchUpload(c.url!, { ...as(alice), offset: 5, body: Buffer.alloc(10, 67) });
+    expect(
+      (await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.alloc(10, 66) })).res
+        .status,
+    ).toBe(204);
+    const wrong = await patchUpload(c.url!, {
+      ...as(alice),
+      offset: 5,
+      body: Buffer.alloc(10, 67),
+    });
     expect(wrong.res.status).toBe(409);
     expect(storedBytes(id)).toBe(10);
     expect((await headUpload(c.url!, as(alice))).headers.get('upload-offset')).toBe('10');
   });
 
   it('refuses a body past the declared length and keeps the stored length', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('long.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 10,
+      metadata: meta('long.csv'),
+    });
     const id = idOf(c.url!);
     const p = await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.alloc(25, 68) });
     expect(p.res.status).toBe(413);
@@ -201,7 +322,11 @@ describe('protocol faults', () => {
   });
 
   it('never stores more than the declared length from a streamed (chunked) body', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 10, metadata: meta('chunked.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 10,
+      metadata: meta('chunked.csv'),
+    });
     const id = idOf(c.url!);
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
@@ -219,33 +344,52 @@ describe('protocol faults', () => {
 
 describe('expiry, counted from the last accepted PATCH', () => {
   it('sends Upload-Expires, and each PATCH moves it forward', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 20, metadata: meta('expiry.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 20,
+      metadata: meta('expiry.csv'),
+    });
     const id = idOf(c.url!);
     const created = Date.parse(c.res.headers.get('upload-expires')!);
     expect(created).toBeGreaterThan(Date.now() + 23 * 3_600_000);
     // As if the upload had been created almost a day ago.
     await tdb.db
       .updateTable('upload')
-      .set({ created_at: new Date(Date.now() - 23.9 * 3_600_000), expires_at: new Date(Date.now() + 6 * 60_000) })
+      .set({
+        created_at: new Date(Date.now() - 23.9 * 3_600_000),
+        expires_at: new Date(Date.now() + 6 * 60_000),
+      })
       .where('id', '=', id)
       .execute();
     const p = await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.alloc(10, 71) });
     expect(p.res.status).toBe(204);
-    expect(Date.parse(p.res.headers.get('upload-expires')!)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    expect(Date.parse(p.res.headers.get('upload-expires')!)).toBeGreaterThan(
+      Date.now() + 23 * 3_600_000,
+    );
     const after = await row(id);
     expect(after!.last_patch_at).toBeInstanceOf(Date);
     expect(after!.expires_at.getTime()).toBeGreaterThan(Date.now() + 23.9 * 3_600_000);
   });
 
   it('answers 410 with Upload-Expires once expired, and the periodic job removes bytes and row', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 20, metadata: meta('stale.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 20,
+      metadata: meta('stale.csv'),
+    });
     const id = idOf(c.url!);
     await patchUpload(c.url!, { ...as(alice), offset: 0, body: Buffer.alloc(10, 72) });
     const past = new Date(Date.now() - 60_000);
-    await tdb.db.updateTable('upload').set({ expires_at: past, last_patch_at: new Date(Date.now() - 86_460_000) }).where('id', '=', id).execute();
+    await tdb.db
+      .updateTable('upload')
+      .set({ expires_at: past, last_patch_at: new Date(Date.now() - 86_460_000) })
+      .where('id', '=', id)
+      .execute();
     const head = await headUpload(c.url!, as(alice));
     expect(head.status).toBe(410);
-    expect(Date.parse(head.headers.get('upload-expires')!)).toBe(Math.floor(past.getTime() / 1000) * 1000);
+    expect(Date.parse(head.headers.get('upload-expires')!)).toBe(
+      Math.floor(past.getTime() / 1000) * 1000,
+    );
     const p = await patchUpload(c.url!, { ...as(alice), offset: 10, body: Buffer.alloc(10, 72) });
     expect(p.res.status).toBe(410);
     expect(p.body).toMatch(/expiré/);
@@ -260,12 +404,18 @@ describe('expiry, counted from the last accepted PATCH', () => {
   });
 
   it('removes, after the expiry period, store files that no upload row owns', async () => {
-    const c = await createUpload(server.url, { ...as(alice), length: 20, metadata: meta('kept.csv') });
+    const c = await createUpload(server.url, {
+      ...as(alice),
+      length: 20,
+      metadata: meta('kept.csv'),
+    });
     const kept = idOf(c.url!);
     const tusDir = path.join(uploadsDir, 'tus');
     const dayAgo = new Date(Date.now() - 25 * 3_600_000);
-    for (const name of ['0rphan0ld', '0rphan0ld.json', '0rphanNew']) writeFileSync(path.join(tusDir, name), 'x');
-    for (const name of ['0rphan0ld', '0rphan0ld.json', kept, `${kept}.json`]) utimesSync(path.join(tusDir, name), dayAgo, dayAgo);
+    for (const name of ['0rphan0ld', '0rphan0ld.json', '0rphanNew'])
+      writeFileSync(path.join(tusDir, name), 'x');
+    for (const name of ['0rphan0ld', '0rphan0ld.json', kept, `${kept}.json`])
+      utimesSync(path.join(tusDir, name), dayAgo, dayAgo);
     const removed = await removeOrphanBytes(tdb.db, uploadsDir, 24 * 3_600_000);
     expect(removed.sort()).toEqual(['0rphan0ld', '0rphan0ld.json']);
     expect(existsSync(path.join(tusDir, '0rphanNew'))).toBe(true);
@@ -275,11 +425,17 @@ describe('expiry, counted from the last accepted PATCH', () => {
 
 describe('tus-js-client', () => {
   it('reports the refusals a user would see', async () => {
-    const big = await tusUpload(server.url, Buffer.alloc(DATASET_MAX + 1), { cookie: alice.cookie, metadata: meta('huge.csv') });
+    const big = await tusUpload(server.url, Buffer.alloc(DATASET_MAX + 1), {
+      cookie: alice.cookie,
+      metadata: meta('huge.csv'),
+    });
     expect(statusOf(big.error)).toBe(413);
     const anon = await tusUpload(server.url, csv(3), { metadata: meta('anon.csv') });
     expect(statusOf(anon.error)).toBe(401);
-    const type = await tusUpload(server.url, csv(3), { cookie: alice.cookie, metadata: meta('x.csv', 'photo') });
+    const type = await tusUpload(server.url, csv(3), {
+      cookie: alice.cookie,
+      metadata: meta('x.csv', 'photo'),
+    });
     expect(statusOf(type.error)).toBe(415);
   });
 });

@@ -90,7 +90,8 @@ function zipFlavour(head: Uint8Array, tail: Uint8Array): SniffedFormat {
     if (text.startsWith('application/vnd.oasis.opendocument.spreadsheet')) return 'ods';
   }
   const names = zipEntryNames(head, tail);
-  if (names.includes('[Content_Types].xml') && names.some((n) => n.startsWith('xl/'))) return 'xlsx';
+  if (names.includes('[Content_Types].xml') && names.some((n) => n.startsWith('xl/')))
+    return 'xlsx';
   return 'zip';
 }
 
@@ -100,7 +101,8 @@ function zipFlavour(head: Uint8Array, tail: Uint8Array): SniffedFormat {
  */
 export function sniffFormat(head: Uint8Array, tail: Uint8Array, size: number): SniffedFormat {
   if (size === 0) return 'empty';
-  if (at(head, [0x50, 0x4b, 0x03, 0x04]) || at(head, [0x50, 0x4b, 0x05, 0x06])) return zipFlavour(head, tail);
+  if (at(head, [0x50, 0x4b, 0x03, 0x04]) || at(head, [0x50, 0x4b, 0x05, 0x06]))
+    return zipFlavour(head, tail);
   if (at(head, ascii('RIFF')) && at(head, ascii('WEBP'), 8)) return 'webp';
   for (const m of MAGIC) if (at(head, m.sig, m.pos)) return m.format;
   // UTF-16 text carries NUL bytes: let the BOM say it is text.
@@ -112,7 +114,11 @@ export function sniffFormat(head: Uint8Array, tail: Uint8Array, size: number): S
     // Control characters other than tab, newlines, form feed and escape do not occur in text.
     if (c < 0x20 && c !== 9 && c !== 10 && c !== 13 && c !== 12 && c !== 27) return 'binary';
   }
-  while (i < head.length && (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)) i++;
+  while (
+    i < head.length &&
+    (head[i] === 0x20 || head[i] === 0x09 || head[i] === 0x0a || head[i] === 0x0d)
+  )
+    i++;
   if (head[i] === 0x7b /* { */ || head[i] === 0x5b /* [ */) return 'json';
   return 'text';
 }

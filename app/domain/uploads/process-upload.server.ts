@@ -55,13 +55,24 @@ export const validationInspector: ContentInspectorFactory = (file) => {
     write: (chunk) => inspector.write(chunk),
     async finish() {
       const report = await inspector.finish();
-      return { verdict: report.verdict, reasons: report.reasons, warnings: report.warnings, report };
+      return {
+        verdict: report.verdict,
+        reasons: report.reasons,
+        warnings: report.warnings,
+        report,
+      };
     },
   };
 };
 
 export interface UploadCheckReport {
-  file: { name: string; sizeBytes: number; extension: string | null; detectedFormat: SniffedFormat; sha256: string };
+  file: {
+    name: string;
+    sizeBytes: number;
+    extension: string | null;
+    detectedFormat: SniffedFormat;
+    sha256: string;
+  };
   verdict: 'verified' | 'invalid';
   reasons: ReportReason[];
   warnings: ReportReason[];
@@ -69,7 +80,8 @@ export interface UploadCheckReport {
   validation?: unknown;
 }
 
-export type ProcessOutcome = 'verified' | 'invalid' | 'already-processed' | 'not-complete' | 'missing';
+export type ProcessOutcome =
+  'verified' | 'invalid' | 'already-processed' | 'not-complete' | 'missing';
 
 const FORMAT_LABEL: Record<SniffedFormat, string> = {
   empty: 'vide / empty',
@@ -90,7 +102,12 @@ const FORMAT_LABEL: Record<SniffedFormat, string> = {
   binary: 'binaire / binary',
 };
 
-function formatReasons(format: SniffedFormat, extension: string, size: number, declared: number): ReportReason[] {
+function formatReasons(
+  format: SniffedFormat,
+  extension: string,
+  size: number,
+  declared: number,
+): ReportReason[] {
   const reasons: ReportReason[] = [];
   if (size !== declared) {
     reasons.push({
@@ -130,7 +147,11 @@ export async function processUpload(
   opts: { uploadsDir: string; createInspector?: ContentInspectorFactory | null },
   uploadId: string,
 ): Promise<ProcessOutcome> {
-  const row = await db.selectFrom('upload').selectAll().where('id', '=', uploadId).executeTakeFirst();
+  const row = await db
+    .selectFrom('upload')
+    .selectAll()
+    .where('id', '=', uploadId)
+    .executeTakeFirst();
   if (!row) return 'missing';
   if (row.status === 'verified' || row.status === 'invalid') return 'already-processed';
   if (row.status !== 'complete') return 'not-complete';
@@ -145,7 +166,14 @@ export async function processUpload(
   const file = storagePath(opts.uploadsDir, row.storage_key);
   // The content validation reads the same chunks (no second pass over the file).
   const factory = opts.createInspector === undefined ? validationInspector : opts.createInspector;
-  const inspector = factory?.({ name: row.filename, extension, size: row.declared_size, purpose: row.purpose, path: file }) ?? null;
+  const inspector =
+    factory?.({
+      name: row.filename,
+      extension,
+      size: row.declared_size,
+      purpose: row.purpose,
+      path: file,
+    }) ?? null;
 
   // One buffer, reused for every read: everything below copies what it keeps.
   const fh = await open(file, 'r');
@@ -156,9 +184,15 @@ export async function processUpload(
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
-      if (headLength < HEAD_BYTES) headLength += chunk.copy(head, headLength, 0, Math.min(chunk.length, HEAD_BYTES - headLength));
+      if (headLength < HEAD_BYTES)
+        headLength += chunk.copy(
+          head,
+          headLength,
+          0,
+          Math.min(chunk.length, HEAD_BYTES - headLength),
+        );
       // Byte at file position p lives at ring[p % TAIL_BYTES].
-      for (let off = Math.max(0, chunk.length - TAIL_BYTES); off < chunk.length; ) {
+      for (let off = Math.max(0, chunk.length - TAIL_BYTES); off < chunk.length;) {
         const pos = (size + off) % TAIL_BYTES;
         const n = Math.min(chunk.length - off, TAIL_BYTES - pos);
         chunk.copy(ring, pos, off, off + n);
@@ -189,12 +223,22 @@ export async function processUpload(
     warnings.push(...(v.warnings ?? []));
     validation = v.report;
     if (v.verdict === 'invalid' && v.reasons.length === 0) {
-      reasons.push({ code: 'upload.contentInvalid', fr: 'Le contenu du fichier est invalide.', en: 'The content of the file is invalid.' });
+      reasons.push({
+        code: 'upload.contentInvalid',
+        fr: 'Le contenu du fichier est invalide.',
+        en: 'The content of the file is invalid.',
+      });
     }
   }
   const verdict = reasons.length ? 'invalid' : 'verified';
   const report: UploadCheckReport = {
-    file: { name: row.filename, sizeBytes: size, extension: extension || null, detectedFormat: format, sha256 },
+    file: {
+      name: row.filename,
+      sizeBytes: size,
+      extension: extension || null,
+      detectedFormat: format,
+      sha256,
+    },
     verdict,
     reasons,
     warnings,

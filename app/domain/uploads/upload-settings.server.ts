@@ -25,7 +25,11 @@ const defaults: UploadSettings = {
   extensions: purposeExtensions,
 };
 
-export function publishUploadSettings(s: { endpoint: string; chunkBytes: number; limits: UploadLimits }): void {
+export function publishUploadSettings(s: {
+  endpoint: string;
+  chunkBytes: number;
+  limits: UploadLimits;
+}): void {
   (globalThis as Record<symbol, unknown>)[KEY] = {
     endpoint: s.endpoint,
     // Never more than 50 MiB per PATCH: a proxy's body limit or a restart costs one chunk at most.

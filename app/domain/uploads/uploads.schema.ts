@@ -4,7 +4,8 @@ import { z } from 'zod';
 
 export const uploadPurposes = ['dataset', 'photo'] as const;
 export type UploadPurpose = (typeof uploadPurposes)[number];
-export const isUploadPurpose = (v: unknown): v is UploadPurpose => uploadPurposes.includes(v as UploadPurpose);
+export const isUploadPurpose = (v: unknown): v is UploadPurpose =>
+  uploadPurposes.includes(v as UploadPurpose);
 
 export const uploadStatuses = ['uploading', 'complete', 'verified', 'invalid'] as const;
 export type UploadStatus = (typeof uploadStatuses)[number];

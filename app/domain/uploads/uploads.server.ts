@@ -63,12 +63,16 @@ export interface CheckedNewUpload {
 export function checkNewUpload(input: NewUploadInput, limits: UploadLimits): CheckedNewUpload {
   const { metadata } = input;
   const purpose = metadata.purpose ?? '';
-  if (!isUploadPurpose(purpose)) throw new UploadRefusal('purposeRefused', { purpose: String(purpose).slice(0, 40) });
+  if (!isUploadPurpose(purpose))
+    throw new UploadRefusal('purposeRefused', { purpose: String(purpose).slice(0, 40) });
   const filename = (metadata.filename ?? metadata.name ?? '').trim().slice(0, 255);
   const extension = fileExtension(filename);
   const allowed = purposeExtensions[purpose];
   if (!allowed.includes(extension)) {
-    throw new UploadRefusal('typeRefused', { extension: extension || '—', allowed: allowed.join(', ') });
+    throw new UploadRefusal('typeRefused', {
+      extension: extension || '—',
+      allowed: allowed.join(', '),
+    });
   }
   if (input.declaredSize === undefined) throw new UploadRefusal('lengthRequired');
   const max = limits.maxBytes[purpose];
@@ -92,7 +96,9 @@ export async function createUploadRecord(
   limits: UploadLimits,
 ): Promise<UploadRow> {
   return db.transaction().execute(async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtextextended(${`upload-quota:${input.ownerId}`}, 0))`.execute(trx);
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`upload-quota:${input.ownerId}`}, 0))`.execute(
+      trx,
+    );
     const { used } = await trx
       .selectFrom('upload')
       .select(sql<number>`coalesce(sum(declared_size), 0)::int8`.as('used'))
@@ -127,7 +133,12 @@ export async function createUploadRecord(
  * The upload as its owner may see it. Another user's upload does not exist for them (404,
  * not 403: its id says nothing). An unfinished upload past its expiry is gone (410).
  */
-export async function getOwnUpload(db: DB, id: string, ownerId: string, now = new Date()): Promise<UploadRow> {
+export async function getOwnUpload(
+  db: DB,
+  id: string,
+  ownerId: string,
+  now = new Date(),
+): Promise<UploadRow> {
   const row = await db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || row.owner_id !== ownerId) throw new UploadRefusal('notFound');
   if (row.status === 'uploading' && row.expires_at <= now) throw new UploadRefusal('expired');
@@ -135,7 +146,12 @@ export async function getOwnUpload(db: DB, id: string, ownerId: string, now = ne
 }
 
 /** After bytes were written: the new offset; the expiry restarts from now. */
-export async function recordBytesReceived(db: DB, id: string, offset: number, expiryMs: number): Promise<void> {
+export async function recordBytesReceived(
+  db: DB,
+  id: string,
+  offset: number,
+  expiryMs: number,
+): Promise<void> {
   await db
     .updateTable('upload')
     .set({ offset, last_patch_at: sql`now()`, expires_at: new Date(Date.now() + expiryMs) })
@@ -152,7 +168,13 @@ export async function recordUploadComplete(db: DB, id: string, size: number): Pr
   await db.transaction().execute(async (trx) => {
     const updated = await trx
       .updateTable('upload')
-      .set({ status: 'complete', offset: size, size, completed_at: sql`now()`, last_patch_at: sql`now()` })
+      .set({
+        status: 'complete',
+        offset: size,
+        size,
+        completed_at: sql`now()`,
+        last_patch_at: sql`now()`,
+      })
       .where('id', '=', id)
       .where('status', '=', 'uploading')
       .executeTakeFirst();
@@ -166,8 +188,14 @@ export async function deleteUploadRecord(db: DB, id: string): Promise<void> {
 }
 
 function problemsOf(row: UploadRow): UploadView['problems'] {
-  const report = row.report as { reasons?: Array<{ code?: unknown; fr?: unknown; en?: unknown }> } | null;
-  return (report?.reasons ?? []).map((r) => ({ code: String(r.code ?? ''), fr: String(r.fr ?? ''), en: String(r.en ?? '') }));
+  const report = row.report as {
+    reasons?: Array<{ code?: unknown; fr?: unknown; en?: unknown }>;
+  } | null;
+  return (report?.reasons ?? []).map((r) => ({
+    code: String(r.code ?? ''),
+    fr: String(r.fr ?? ''),
+    en: String(r.en ?? ''),
+  }));
 }
 
 export function toUploadView(row: UploadRow): UploadView {
@@ -192,7 +220,9 @@ export async function listOwnUploads(db: DB, ownerId: string, limit = 100): Prom
     .selectFrom('upload')
     .selectAll()
     .where('owner_id', '=', ownerId)
-    .where((eb) => eb.or([eb('status', '!=', 'uploading'), eb('expires_at', '>', sql<Date>`now()`)]))
+    .where((eb) =>
+      eb.or([eb('status', '!=', 'uploading'), eb('expires_at', '>', sql<Date>`now()`)]),
+    )
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute();
@@ -200,13 +230,18 @@ export async function listOwnUploads(db: DB, ownerId: string, limit = 100): Prom
 }
 
 /** Where the bytes of an upload live on disk. */
-export const storagePath = (uploadsDir: string, storageKey: string) => path.join(uploadsDir, storageKey);
+export const storagePath = (uploadsDir: string, storageKey: string) =>
+  path.join(uploadsDir, storageKey);
 
 /**
  * Removes the bytes and rows of unfinished uploads past their expiry. Returns the ids
  * removed. Safe to run on several instances at once (each row is claimed by its delete).
  */
-export async function expireUploads(db: DB, uploadsDir: string, now = new Date()): Promise<string[]> {
+export async function expireUploads(
+  db: DB,
+  uploadsDir: string,
+  now = new Date(),
+): Promise<string[]> {
   const removed: string[] = [];
   for (;;) {
     const rows = await db
@@ -237,7 +272,12 @@ export async function expireUploads(db: DB, uploadsDir: string, now = new Date()
  * Removes files of the tus store that no upload row owns any more (a row deleted while its
  * bytes could not be), once they are older than `graceMs`. Returns the file names removed.
  */
-export async function removeOrphanBytes(db: DB, uploadsDir: string, graceMs: number, now = Date.now()): Promise<string[]> {
+export async function removeOrphanBytes(
+  db: DB,
+  uploadsDir: string,
+  graceMs: number,
+  now = Date.now(),
+): Promise<string[]> {
   const dir = path.join(uploadsDir, 'tus');
   const names = await readdir(dir).catch(() => [] as string[]);
   const byId = new Map<string, string[]>();
@@ -250,7 +290,9 @@ export async function removeOrphanBytes(db: DB, uploadsDir: string, graceMs: num
   for (let i = 0; i < ids.length; i += 500) {
     const batch = ids.slice(i, i + 500);
     const known = new Set(
-      (await db.selectFrom('upload').select('id').where('id', 'in', batch).execute()).map((r) => r.id),
+      (await db.selectFrom('upload').select('id').where('id', 'in', batch).execute()).map(
+        (r) => r.id,
+      ),
     );
     for (const id of batch) {
       if (known.has(id)) continue;
