@@ -235,7 +235,6 @@ export class CsvInspector {
   private readonly columnNames: string[];
 
   private state = S_FIELD_START;
-  private inBuf = false;
   private fieldLen = 0;
   private truncatedCells = 0;
   private afterCR = false;
@@ -335,7 +334,6 @@ export class CsvInspector {
             continue;
           }
           state = S_QUOTED;
-          this.inBuf = true;
           this.fieldLen = 0;
           i++;
           continue;
@@ -349,7 +347,6 @@ export class CsvInspector {
           j++;
         }
         if (j === n) {
-          this.inBuf = true;
           this.fieldLen = 0;
           this.append(b, start, n);
           state = S_UNQUOTED;
@@ -504,7 +501,6 @@ export class CsvInspector {
   }
 
   private endField(b: Uint8Array, s: number, e: number): void {
-    this.inBuf = false;
     this.fieldLen = 0;
     if (this.cellTruncated) {
       this.truncatedCells++;
