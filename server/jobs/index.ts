@@ -12,6 +12,7 @@ import { pruneRateLimitsTask } from './prune-rate-limits';
 import { publishContributionTask } from './publish-contribution';
 import { expireClaimsTask } from './expire-claims';
 import { sendEmailTask } from './send-email';
+import { notificationDigestTask } from './notification-digest';
 import { testProbeTask } from './test-probe';
 
 export interface JobDeps {
@@ -31,6 +32,7 @@ export function buildTaskList(deps: JobDeps): TaskList {
     reputation_flag_mutual: reputationFlagMutualTask(deps),
     process_upload: processUploadTask(deps),
     expire_uploads: expireUploadsTask(deps),
+    notification_digest: notificationDigestTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
   if (process.env.WORKER_TEST_TASKS === '1') tasks.test_probe = testProbeTask(deps);
@@ -45,4 +47,5 @@ export const crontab = [
   '* * * * * expire_claims ?max=1', // moderation claims past their expiry
   '23 3 * * * enforce_retention ?max=1', // personal data past its retention period
   '*/10 * * * * expire_uploads ?max=1', // unfinished uploads past their expiry
+  '0 7 * * * notification_digest ?max=1', // daily digest of notifications (users who chose it)
 ].join('\n');

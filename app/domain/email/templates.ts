@@ -21,6 +21,7 @@ const contributionEvents: Record<string, Record<EmailLocale, string>> = {
   published: { fr: 'est publiée dans le catalogue', en: 'is published in the catalogue' },
   retracted: { fr: 'a été dépubliée', en: 'was retracted' },
   claim_broken: { fr: 'vous a été retirée par un administrateur', en: 'was taken from you by an administrator' },
+  reply: { fr: 'a reçu un nouveau message', en: 'has a new message' },
 };
 
 export const emailTemplates = {
@@ -72,6 +73,27 @@ export const emailTemplates = {
     en: (p) => ({
       subject: `Your request to join ${p.organization}`,
       text: `Hello ${p.pseudonym},\n\nYour request to join ${p.organization} was ${p.approved === 'yes' ? 'approved' : 'rejected'}.\n${p.url}${signature.en}`,
+    }),
+  },
+  // The notification centre's email side (moderation): one event, or the daily digest.
+  notification: {
+    fr: (p) => ({
+      subject: p.subject_fr ?? p.subject ?? 'Notification terridata',
+      text: `Bonjour ${p.pseudonym},\n\n${p.body_fr ?? p.body}${p.comment ? `\n\nMessage :\n${p.comment}` : ''}\n\n${p.url}${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: p.subject_en ?? p.subject ?? 'terridata notification',
+      text: `Hello ${p.pseudonym},\n\n${p.body_en ?? p.body}${p.comment ? `\n\nMessage:\n${p.comment}` : ''}\n\n${p.url}${signature.en}`,
+    }),
+  },
+  notification_digest: {
+    fr: (p) => ({
+      subject: `Vos notifications terridata (${p.count})`,
+      text: `Bonjour ${p.pseudonym},\n\nDepuis le dernier résumé :\n\n${p.lines_fr ?? p.lines}\n\nToutes vos notifications : ${p.url}${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: `Your terridata notifications (${p.count})`,
+      text: `Hello ${p.pseudonym},\n\nSince the last digest:\n\n${p.lines_en ?? p.lines}\n\nAll your notifications: ${p.url}${signature.en}`,
     }),
   },
 } satisfies Record<string, Template>;

@@ -3,5 +3,6 @@
 // area appends one import line for its own registration module.
 import './personal-data.identity.server';
 import '../reputation/personal-data.server';
+import '../moderation/notifications.server';
 
 export { deleteAccount, enforceRetention, exportPersonalData, personalDataRegistrations } from './personal-data.server';

@@ -8,7 +8,7 @@ import type { LockedContribution } from '../contributions/transitions.server';
 import { rejectionReasons } from '../contributions/state-machine';
 import type { ContributionState, RejectionReason } from '../contributions/state-machine';
 import { appendAuditLog } from '../admin/audit.server';
-import { sendEmail } from '../email/outbox.server';
+import { notify } from './notifications.server';
 import { enqueueJob } from '../jobs/jobs.server';
 import { appendLedgerEntry } from '../reputation/ledger.server';
 import type { LedgerTransaction } from '../reputation/ledger.server';
@@ -66,7 +66,7 @@ export async function loadModerator(db: DB, userId: string): Promise<Moderator |
 const allTerritories = (m: Moderator) => m.territories.length === 0 || m.territories.includes(METROPOLE_CODE);
 
 /** Conflict of interest: their own contribution, or one made for an organisation they belong to. */
-async function hasConflict(trx: DB, moderatorId: string, c: Pick<LockedContribution, 'submitter_id' | 'organization_id'>): Promise<boolean> {
+export async function hasConflict(trx: DB, moderatorId: string, c: Pick<LockedContribution, 'submitter_id' | 'organization_id'>): Promise<boolean> {
   if (c.submitter_id === moderatorId) return true;
   if (!c.organization_id) return false;
   const m = await trx
@@ -78,7 +78,7 @@ async function hasConflict(trx: DB, moderatorId: string, c: Pick<LockedContribut
   return Boolean(m);
 }
 
-async function inScope(trx: DB, m: Moderator, contributionId: string): Promise<boolean> {
+export async function inScope(trx: DB, m: Moderator, contributionId: string): Promise<boolean> {
   if (allTerritories(m) && m.themes.length === 0) return true;
   const row = await trx.selectFrom('contribution').select(['communes', 'themes']).where('id', '=', contributionId).executeTakeFirstOrThrow();
   const whereOk = allTerritories(m) || row.communes.some((c) => m.territories.includes(c));
@@ -112,7 +112,7 @@ export async function expireClaims(db: DB): Promise<number> {
   });
 }
 
-const clearClaim = { claimed_by: null, claimed_at: null, claim_expires_at: null, claimed_from: null } as const;
+export const clearClaim = { claimed_by: null, claimed_at: null, claim_expires_at: null, claimed_from: null } as const;
 
 async function claimedFrom(trx: DB, id: string): Promise<ContributionState> {
   const r = await trx.selectFrom('contribution').select('claimed_from').where('id', '=', id).executeTakeFirstOrThrow();
@@ -192,12 +192,20 @@ async function notifyContributor(trx: DB, contributionId: string, event: string,
     .where('c.id', '=', contributionId)
     .executeTakeFirstOrThrow();
   if (row.deleted_at) return;
-  await sendEmail(trx, {
-    to: row.email,
-    template: 'contribution_event',
-    locale: row.locale,
+  // In-app notification, and the email as the contributor's preference says.
+  await notify(trx, {
     userId: row.id,
-    params: { pseudonym: row.pseudonym, title: row.title, event, comment: comment ?? '', url: `/compte/contributions/${contributionId}` },
+    kind: event,
+    contributionId,
+    title: row.title,
+    comment,
+    url: `/compte/contributions/${contributionId}`,
+    email: {
+      to: row.email,
+      template: 'contribution_event',
+      locale: row.locale,
+      params: { pseudonym: row.pseudonym, title: row.title, event, comment: comment ?? '', url: `/compte/contributions/${contributionId}` },
+    },
   });
 }
 
@@ -326,12 +334,18 @@ export async function releaseClaim(db: DB, m: Moderator, id: string): Promise<vo
         details: { holder: row.claimed_by },
       });
       if (row.email) {
-        await sendEmail(trx, {
-          to: row.email,
-          template: 'contribution_event',
-          locale: row.locale ?? 'fr',
+        await notify(trx, {
           userId: row.claimed_by,
-          params: { pseudonym: row.pseudonym ?? '', title: row.title, event: 'claim_broken', comment: '', url: `/moderation/${id}` },
+          kind: 'claim_broken',
+          contributionId: id,
+          title: row.title,
+          url: `/moderation/${id}`,
+          email: {
+            to: row.email,
+            template: 'contribution_event',
+            locale: row.locale ?? 'fr',
+            params: { pseudonym: row.pseudonym ?? '', title: row.title, event: 'claim_broken', comment: '', url: `/moderation/${id}` },
+          },
         });
       }
     }

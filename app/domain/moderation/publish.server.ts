@@ -9,8 +9,8 @@ import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { applyTransition, lockContribution } from '../contributions/transitions.server';
 import { summarizeReport } from '../contributions/files.server';
-import { sendEmail } from '../email/outbox.server';
 import { slugify } from '../organizations/organizations.server';
+import { notify } from './notifications.server';
 
 export type PublishOutcome = { status: 'published' | 'already-published'; datasetId: string; versionId: string; slug: string };
 
@@ -192,12 +192,18 @@ export async function publishApprovedContribution(db: DB, contributionId: string
       .where('id', '=', c.submitter_id)
       .executeTakeFirstOrThrow();
     if (!who.deleted_at) {
-      await sendEmail(trx, {
-        to: who.email,
-        template: 'contribution_event',
-        locale: who.locale,
+      await notify(trx, {
         userId: who.id,
-        params: { pseudonym: who.pseudonym, title: String(metadata.title ?? row.title), event: 'published', comment: '', url: `/datasets/${slug}` },
+        kind: 'published',
+        contributionId,
+        title: String(metadata.title ?? row.title),
+        url: `/compte/contributions/${contributionId}`,
+        email: {
+          to: who.email,
+          template: 'contribution_event',
+          locale: who.locale,
+          params: { pseudonym: who.pseudonym, title: String(metadata.title ?? row.title), event: 'published', comment: '', url: `/datasets/${slug}` },
+        },
       });
     }
     return { status: 'published', datasetId, versionId: version.id, slug };

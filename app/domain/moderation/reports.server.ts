@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { applyTransition, lockContribution } from '../contributions/transitions.server';
-import { sendEmail } from '../email/outbox.server';
+import { notify } from './notifications.server';
 import { reverseCreditsOf } from '../reputation/ledger.server';
 import type { LedgerTransaction } from '../reputation/ledger.server';
 import { DEFAULT_CLAIM_MINUTES, METROPOLE_CODE, ModerationError } from './moderation.server';
@@ -77,6 +77,35 @@ export async function claimNextReviewTask(db: DB, m: Moderator, opts: { claimMin
   });
 }
 
+/** Tells whoever reported the item what came of their report (in-app, and email per preference). */
+async function notifyReporter(trx: DB, reportId: string, kind: 'report_cleared' | 'report_retracted', comment: string | null) {
+  const r = await trx
+    .selectFrom('content_report as r')
+    .innerJoin('contribution as c', 'c.id', 'r.contribution_id')
+    .innerJoin('users as u', 'u.id', 'r.reporter_id')
+    .select(['u.id', 'u.email', 'u.pseudonym', 'u.locale', 'u.deleted_at', 'c.title'])
+    .where('r.id', '=', reportId)
+    .executeTakeFirst();
+  if (!r || r.deleted_at) return;
+  const body =
+    kind === 'report_cleared'
+      ? { fr: `Votre signalement sur « ${r.title} » a été examiné : le contenu reste publié.`, en: `Your report about “${r.title}” was reviewed: the item stays published.` }
+      : { fr: `Votre signalement sur « ${r.title} » a été examiné : le contenu a été dépublié.`, en: `Your report about “${r.title}” was reviewed: the item was retracted.` };
+  await notify(trx, {
+    userId: r.id,
+    kind,
+    title: r.title,
+    comment,
+    url: '/notifications',
+    email: {
+      to: r.email,
+      template: 'notification',
+      locale: r.locale,
+      params: { pseudonym: r.pseudonym, subject_fr: 'Votre signalement', subject_en: 'Your report', body_fr: body.fr, body_en: body.en, comment: comment ?? '', url: '/notifications' },
+    },
+  });
+}
+
 async function lockTask(trx: DB, m: Moderator, taskId: string) {
   const task = await trx.selectFrom('review_task').selectAll().where('id', '=', taskId).forUpdate().executeTakeFirst();
   if (!task) throw new ModerationError('not_found', 'review task not found');
@@ -94,6 +123,7 @@ export async function clearReviewTask(db: DB, m: Moderator, taskId: string, comm
       .where('id', '=', taskId)
       .execute();
     if (task.kind === 'audit') await trx.updateTable('contribution').set({ audit_pending: false }).where('id', '=', task.contribution_id).execute();
+    if (task.report_id) await notifyReporter(trx, task.report_id, 'report_cleared', comment?.trim() || null);
   });
 }
 
@@ -147,12 +177,19 @@ export async function retractContribution(
   await reverseCreditsOf(trx as LedgerTransaction, { type: 'contribution', id: contributionId }, actorId, 'reversal_retraction');
   const who = await trx.selectFrom('users').select(['id', 'email', 'pseudonym', 'locale', 'deleted_at']).where('id', '=', c.submitter_id).executeTakeFirstOrThrow();
   if (!who.deleted_at) {
-    await sendEmail(trx, {
-      to: who.email,
-      template: 'contribution_event',
-      locale: who.locale,
+    await notify(trx, {
       userId: who.id,
-      params: { pseudonym: who.pseudonym, title: row.title, event: 'retracted', comment: reason.trim(), url: `/compte/contributions/${contributionId}` },
+      kind: 'retracted',
+      contributionId,
+      title: row.title,
+      comment: reason.trim(),
+      url: `/compte/contributions/${contributionId}`,
+      email: {
+        to: who.email,
+        template: 'contribution_event',
+        locale: who.locale,
+        params: { pseudonym: who.pseudonym, title: row.title, event: 'retracted', comment: reason.trim(), url: `/compte/contributions/${contributionId}` },
+      },
     });
   }
 }
@@ -169,6 +206,7 @@ export async function retractFromTask(db: DB, m: Moderator, taskId: string, reas
       .set({ state: 'retracted', decided_by: m.id, decided_at: new Date(), comment: reason.trim(), claimed_by: null, claim_expires_at: null })
       .where('id', '=', taskId)
       .execute();
+    if (task.report_id) await notifyReporter(trx, task.report_id, 'report_retracted', reason.trim());
     // Other open tasks about the same item have nothing left to review.
     await trx
       .updateTable('review_task')
