@@ -1,6 +1,7 @@
 // The public side of the catalogue as the lifecycle leaves it: what is listed (published,
 // not retracted), and what a dataset's page shows, including the tombstone of a retracted
 // one. Search, facets and pages build on these queries.
+import { sql } from 'kysely';
 import type { DB } from '#db/client';
 
 export interface DatasetListItem {
@@ -10,16 +11,24 @@ export interface DatasetListItem {
   organizationId: string | null;
   updatedAt: Date;
   versionNumber: number;
+  archived: boolean;
 }
 
 /** Published datasets, newest first; retracted datasets and versions never appear. */
-export async function listPublishedDatasets(db: DB, opts: { limit?: number; offset?: number } = {}): Promise<DatasetListItem[]> {
-  const rows = await db
+export async function listPublishedDatasets(
+  db: DB,
+  opts: { limit?: number; offset?: number; organizationId?: string; commune?: string; includeArchived?: boolean } = {},
+): Promise<DatasetListItem[]> {
+  let q = db
     .selectFrom('dataset as d')
     .innerJoin('dataset_version as v', 'v.id', 'd.current_version_id')
-    .select(['d.id', 'd.slug', 'd.metadata', 'd.organization_id', 'd.updated_at', 'v.number'])
+    .select(['d.id', 'd.slug', 'd.metadata', 'd.organization_id', 'd.updated_at', 'd.archived_at', 'v.number'])
     .where('d.state', '=', 'published')
-    .where('v.state', '=', 'published')
+    .where('v.state', '=', 'published');
+  if (opts.organizationId) q = q.where('d.organization_id', '=', opts.organizationId);
+  if (opts.commune) q = q.where('d.listed', '=', true).where(sql<boolean>`d.facets @> ${sql.val([`commune:${opts.commune}`])}::text[]`);
+  if (opts.includeArchived === false) q = q.where('d.archived_at', 'is', null);
+  const rows = await q
     .orderBy('d.updated_at', 'desc')
     .limit(opts.limit ?? 50)
     .offset(opts.offset ?? 0)
@@ -31,6 +40,7 @@ export async function listPublishedDatasets(db: DB, opts: { limit?: number; offs
     organizationId: r.organization_id,
     updatedAt: r.updated_at,
     versionNumber: r.number,
+    archived: r.archived_at !== null,
   }));
 }
 
@@ -87,5 +97,56 @@ export async function getDatasetBySlug(db: DB, slug: string): Promise<DatasetVie
       retractedAt: v.retracted_at,
       retractionReason: v.retraction_reason,
     })),
+  };
+}
+
+export interface CatalogueSummary {
+  datasets: number;
+  publishers: number;
+  files: number;
+  downloads: number;
+  latest: (DatasetListItem & { publisher: string | null })[];
+  themes: { code: string; label: string; count: number }[];
+}
+
+/** What the home page shows: counts, the latest publications, the themes with their counts. */
+export async function catalogueSummary(db: DB, lng = 'fr'): Promise<CatalogueSummary> {
+  const [counts, files, latest, themes] = await Promise.all([
+    sql<{ datasets: number; publishers: number; downloads: number }>`select count(*)::int as datasets,
+        count(distinct organization_id)::int as publishers, coalesce(sum(download_count), 0)::int as downloads
+      from dataset where listed and archived_at is null`.execute(db),
+    sql<{ n: number }>`select count(*)::int as n from distribution x join dataset d on d.current_version_id = x.dataset_version_id
+      where d.listed and d.archived_at is null`.execute(db),
+    db
+      .selectFrom('dataset as d')
+      .innerJoin('dataset_version as v', 'v.id', 'd.current_version_id')
+      .leftJoin('organization as o', 'o.id', 'd.organization_id')
+      .select(['d.id', 'd.slug', 'd.metadata', 'd.organization_id', 'd.updated_at', 'v.number', 'o.name as org_name'])
+      .where('d.listed', '=', true)
+      .where('d.archived_at', 'is', null)
+      .orderBy('d.updated_at', 'desc')
+      .limit(6)
+      .execute(),
+    sql<{ code: string; label: string; count: number }>`select t.code, ${sql.ref(lng === 'en' ? 't.label_en' : 't.label_fr')} as label,
+        (select count(*) from dataset d where d.listed and d.archived_at is null and d.facets @> array['theme:' || t.code])::int as count
+      from theme t where t.active order by t.position`.execute(db),
+  ]);
+  const c = counts.rows[0];
+  return {
+    datasets: c?.datasets ?? 0,
+    publishers: c?.publishers ?? 0,
+    downloads: c?.downloads ?? 0,
+    files: files.rows[0]?.n ?? 0,
+    latest: latest.map((r) => ({
+      id: r.id,
+      slug: r.slug,
+      title: String((r.metadata as { title?: string }).title ?? r.slug),
+      organizationId: r.organization_id,
+      updatedAt: r.updated_at,
+      versionNumber: r.number,
+      archived: false,
+      publisher: r.org_name,
+    })),
+    themes: themes.rows,
   };
 }
