@@ -13,6 +13,10 @@ import { checkpointDirectory, createCheckpoint, readCheckpointFile } from '../..
 import { parseConfig } from '../../server/config';
 import { logger } from '../../server/logger';
 import { ledgerCheckpointTask } from '../../server/jobs/ledger-checkpoint';
+import { buildTaskList, crontab } from '../../server/jobs/index';
+import { Logger, parseCrontab, runOnce } from 'graphile-worker';
+
+const quietLogger = new Logger(() => () => {});
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { append, newSubject, runLedgerVerify } from './helpers';
@@ -184,6 +188,17 @@ describe('checkpoints', () => {
       .toString()
       .trim();
     expect(digest).toBe(row.digest);
+  });
+
+  it('runs nightly from the crontab, through the real job queue', async () => {
+    expect(parseCrontab(crontab).map((i) => i.task)).toContain('ledger_checkpoint');
+    expect(crontab).toContain('30 2 * * * ledger_checkpoint');
+    const { t } = await freshLedger();
+    const config = parseConfig({ DATABASE_URL: 'postgres://unused/db', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    await sql`select graphile_worker.add_job('ledger_checkpoint', '{}'::json)`.execute(t.db);
+    await runOnce({ pgPool: t.pool, taskList: buildTaskList({ db: t.db, config, logger: logger.child({}, { level: 'silent' }) }), logger: quietLogger });
+    const row = await t.db.selectFrom('ledger_checkpoint').selectAll().executeTakeFirstOrThrow();
+    expect([row.subject_count, row.entry_count]).toEqual([3, 18]);
   });
 
   it('publishes no checkpoint for a ledger that fails verification', async () => {
