@@ -3,7 +3,6 @@ import { useTranslation } from 'react-i18next';
 import type { RouteHandle } from '~/domain/identity/access';
 import { CHECKPOINT_DIGEST, CHECKPOINT_LOOKUP, VERIFY_SCRIPT } from '~/domain/reputation/verify-script';
 import { getT } from '~/i18n/i18n.server';
-import { useLoaderData } from '@remix-run/react';
 
 // How anyone can verify an exported chain with standard tools. The script shown here is the
 // one a test runs against a real export (app/domain/reputation/verify-script.ts).
@@ -21,7 +20,6 @@ const CANONICAL =
 
 export default function VerifyChain() {
   const { t } = useTranslation('reputation');
-  useLoaderData<typeof loader>();
   return (
     <>
       <h1>{t('verify.title')}</h1>
