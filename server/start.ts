@@ -72,7 +72,7 @@ async function main() {
   logger.level = config.LOG_LEVEL;
   const dev = config.NODE_ENV === 'development';
   config.SESSION_SECRET = sessionSecret(config);
-  if (!dev) buildIfNeeded();
+  if (!dev && process.env.BUILD_ON_START !== 'off') buildIfNeeded();
 
   const database = await openDatabase(config, (m) => logger.info(m));
   if (database.migrated.length) logger.info({ migrations: database.migrated }, 'migrations applied');

@@ -2,7 +2,7 @@
 // Drafts are saved on the server at every step; leaving the page loses nothing.
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import uppyCoreCss from '@uppy/core/css/style.min.css?url';
 import uppyDashboardCss from '@uppy/dashboard/css/style.min.css?url';
@@ -15,7 +15,6 @@ import UploadWidget from '~/components/upload-widget.client';
 import { draftFromFormData, metadataSchema } from '~/domain/contributions/contributions.schema';
 import type { DraftMetadata } from '~/domain/contributions/contributions.schema';
 import {
-  attachUpload,
   contributableOrganizations,
   ContributionError,
   detachUpload,
@@ -72,7 +71,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   };
 }
 
-type ActionResult = { errors?: FieldErrors; message?: string; attached?: string };
+type ActionResult = { errors?: FieldErrors; message?: string };
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireUser(context, request);
@@ -96,11 +95,6 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
           return data<ActionResult>({ errors, message: t('contributions:wizard.metadataIncomplete') }, { status: 400 });
         }
         return redirect(`${here}?etape=fichiers`);
-      }
-      case 'attach': {
-        const uploadId = String(form.get('uploadId') ?? '');
-        await attachUpload(context.db, user, id, uploadId);
-        return data<ActionResult>({ attached: uploadId });
       }
       case 'detach':
         await detachUpload(context.db, user, id, String(form.get('uploadId') ?? ''));
@@ -215,7 +209,6 @@ function FilesStep() {
   const { t } = useTranslation(['contributions', 'uploads']);
   const { contribution, files: initial, upload } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>() as ActionResult | undefined;
-  const attach = useFetcher<typeof action>();
   const queryClient = useQueryClient();
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
@@ -225,9 +218,16 @@ function FilesStep() {
     initialData: initial,
     refetchInterval: (q) => (pending(q.state.data ?? []) ? 1_500 : false),
   });
-  useEffect(() => {
-    if (attach.state === 'idle' && attach.data) void queryClient.invalidateQueries({ queryKey: ['contribution-files', contribution.id] });
-  }, [attach.state, attach.data, queryClient, contribution.id]);
+  // Each finished upload is attached through the API (one request per file: several files
+  // finish together, and a single fetcher would cancel all but the last).
+  const attachUploaded = async (uploadId: string) => {
+    await fetch(`/api/v1/contributions/${contribution.id}/files`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify({ uploadId }),
+    });
+    await queryClient.invalidateQueries({ queryKey: ['contribution-files', contribution.id] });
+  };
   const uppyStrings = useMemo(() => {
     const s = t('uploads:uppy', { returnObjects: true }) as unknown;
     return typeof s === 'object' && s ? (s as Record<string, string>) : undefined;
@@ -249,7 +249,7 @@ function FilesStep() {
           formatError={(name, message) => t('uploads:widget.failed', { name, message: message || t('uploads:refusal.generic') })}
           onUploaded={(file) => {
             const uploadId = file.uploadUrl?.split('/').filter(Boolean).pop();
-            if (uploadId) attach.submit({ intent: 'attach', uploadId }, { method: 'post' });
+            if (uploadId) void attachUploaded(uploadId);
           }}
         />
       ) : (

@@ -36,6 +36,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<E2EApp
     UPLOADS_DIR: uploadsDir,
     WORKER_SWEEP_INTERVAL_MS: '1000',
     LOG_LEVEL: 'warn',
+    // npm test builds first; a stale build here means sources changed under a running test.
+    BUILD_ON_START: 'off',
     ...env,
   });
   const url = `http://127.0.0.1:${port}`;
