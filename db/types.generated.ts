@@ -42,6 +42,13 @@ export interface Comment {
   id: Generated<number>;
 }
 
+export interface Confirmation {
+  created_at: Generated<Timestamp>;
+  observation_id: string;
+  user_id: string;
+  weight: number;
+}
+
 export interface ContentReport {
   comment: string;
   contribution_id: string;
@@ -67,6 +74,7 @@ export interface Contribution {
   organization_id: string | null;
   personal_data: Generated<boolean>;
   published_version_id: string | null;
+  queue_priority: Generated<number>;
   state: Generated<string>;
   submitted_at: Timestamp | null;
   submitter_id: string;
@@ -282,6 +290,33 @@ export interface NotificationPreference {
   user_id: string;
 }
 
+export interface Observation {
+  category: string;
+  commune_code: string;
+  confirmation_weight: Generated<number>;
+  created_at: Generated<Timestamp>;
+  description: string;
+  grade: Generated<string>;
+  id: string;
+  lat: number;
+  lon: number;
+  observed_at: Timestamp;
+  photo_key: string | null;
+  photo_state: Generated<string>;
+  photo_upload_id: string | null;
+  published_at: Timestamp | null;
+  resolved_at: Timestamp | null;
+  resolved_by: string | null;
+}
+
+export interface ObservationCategory {
+  active: Generated<boolean>;
+  code: string;
+  label_en: string;
+  label_fr: string;
+  position: Generated<number>;
+}
+
 export interface Organization {
   created_at: Generated<Timestamp>;
   created_by: string | null;
@@ -448,6 +483,7 @@ export interface Users {
 export interface DB {
   audit_log: AuditLog;
   comment: Comment;
+  confirmation: Confirmation;
   content_report: ContentReport;
   contribution: Contribution;
   contribution_revision: ContributionRevision;
@@ -468,6 +504,8 @@ export interface DB {
   moderator_scope: ModeratorScope;
   notification: Notification;
   notification_preference: NotificationPreference;
+  observation: Observation;
+  observation_category: ObservationCategory;
   organization: Organization;
   rate_limit: RateLimit;
   recovery_code: RecoveryCode;
