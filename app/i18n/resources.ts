@@ -12,10 +12,14 @@ import enIdentity from './locales/en/identity.json';
 import frIdentity from './locales/fr/identity.json';
 import enAdmin from './locales/en/admin.json';
 import frAdmin from './locales/fr/admin.json';
+import enModeration from './locales/en/moderation.json';
+import frModeration from './locales/fr/moderation.json';
+import enCatalogue from './locales/en/catalogue.json';
+import frCatalogue from './locales/fr/catalogue.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];
