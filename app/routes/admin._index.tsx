@@ -15,7 +15,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireAdmin(context, request);
   const t = await adminT(request);
-  const [counts, failing] = await Promise.all([adminDashboardCounts(context.db), listFailingJobs(context.db, 500)]);
+  const [counts, failing] = await Promise.all([
+    adminDashboardCounts(context.db),
+    listFailingJobs(context.db, 500),
+  ]);
   return { title: t('home.title'), counts: { ...counts, failingJobs: failing.length } };
 }
 

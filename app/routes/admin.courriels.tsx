@@ -20,7 +20,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     title: t('emails.title'),
     to,
     smtp: context.config.smtpConfigured,
-    emails: rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), sentAt: r.sentAt?.toISOString() ?? null })),
+    emails: rows.map((r) => ({
+      ...r,
+      createdAt: r.createdAt.toISOString(),
+      sentAt: r.sentAt?.toISOString() ?? null,
+    })),
   };
 }
 
@@ -31,7 +35,9 @@ export default function AdminEmails() {
     <>
       <h1>{t('emails.title')}</h1>
       <AdminNav />
-      <p className={smtp ? 'notice ok' : 'notice warn'}>{smtp ? t('emails.smtpOn') : t('emails.noSmtp')}</p>
+      <p className={smtp ? 'notice ok' : 'notice warn'}>
+        {smtp ? t('emails.smtpOn') : t('emails.noSmtp')}
+      </p>
       <Form method="get" role="search" className="stack">
         <div>
           <label htmlFor="to">{t('emails.to')}</label>
@@ -45,7 +51,9 @@ export default function AdminEmails() {
             <li key={e.id} className="card">
               <p>
                 <strong>{e.subject}</strong> — {e.toAddress} — {t(`emails.statuses.${e.status}`)} —{' '}
-                {new Date(e.createdAt).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'Europe/Paris' })}
+                {new Date(e.createdAt).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', {
+                  timeZone: 'Europe/Paris',
+                })}
               </p>
               {e.lastError ? <p className="field-error">{e.lastError}</p> : null}
               <details>

@@ -24,16 +24,29 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
   const before = Number(sp.get('before')) || undefined;
   const [entries, actions] = await Promise.all([
-    listAuditLog(context.db, { action: filter.action || undefined, actor: filter.actor || undefined, target: filter.target || undefined, before, limit: PAGE }),
+    listAuditLog(context.db, {
+      action: filter.action || undefined,
+      actor: filter.actor || undefined,
+      target: filter.target || undefined,
+      before,
+      limit: PAGE,
+    }),
     distinctAuditActions(context.db),
   ]);
-  const next = entries.length === PAGE ? new URLSearchParams({ ...filter, before: String(entries.at(-1)!.id) }).toString() : null;
+  const next =
+    entries.length === PAGE
+      ? new URLSearchParams({ ...filter, before: String(entries.at(-1)!.id) }).toString()
+      : null;
   return {
     title: t('journal.title'),
     filter,
     actions,
     next,
-    entries: entries.map((e) => ({ ...e, at: e.at.toISOString(), details: JSON.stringify(e.details) })),
+    entries: entries.map((e) => ({
+      ...e,
+      at: e.at.toISOString(),
+      details: JSON.stringify(e.details),
+    })),
   };
 }
 
@@ -81,7 +94,11 @@ export default function AdminJournal() {
           <tbody>
             {entries.map((e) => (
               <tr key={e.id}>
-                <td>{new Date(e.at).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'Europe/Paris' })}</td>
+                <td>
+                  {new Date(e.at).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', {
+                    timeZone: 'Europe/Paris',
+                  })}
+                </td>
                 <td>{e.actorPseudonym ?? '—'}</td>
                 <td>
                   <code>{e.action}</code>

@@ -7,7 +7,10 @@ import { AdminNav } from '~/components/identity/admin-nav';
 import { adminT } from '~/domain/admin/http.server';
 import type { RouteHandle } from '~/domain/identity/access';
 import { requireAdmin } from '~/domain/identity/permissions.server';
-import { listOrganizations, setOrganizationVerified } from '~/domain/organizations/organizations.server';
+import {
+  listOrganizations,
+  setOrganizationVerified,
+} from '~/domain/organizations/organizations.server';
 
 export const handle: RouteHandle = { access: 'admin', i18n: ['admin', 'identity'] };
 
@@ -18,12 +21,23 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const t = await adminT(request);
   const url = new URL(request.url);
   const onlyUnverified = url.searchParams.get('filtre') === 'a-verifier';
-  const orgs = await listOrganizations(context.db, { verified: onlyUnverified ? false : undefined, limit: 500 });
+  const orgs = await listOrganizations(context.db, {
+    verified: onlyUnverified ? false : undefined,
+    limit: 500,
+  });
   return {
     title: t('orgs.title'),
     onlyUnverified,
     info: url.searchParams.get('info'),
-    orgs: orgs.map((o) => ({ id: o.id, slug: o.slug, name: o.name, kind: o.kind, siren: o.siren, verified: o.verified, memberCount: o.memberCount })),
+    orgs: orgs.map((o) => ({
+      id: o.id,
+      slug: o.slug,
+      name: o.name,
+      kind: o.kind,
+      siren: o.siren,
+      verified: o.verified,
+      memberCount: o.memberCount,
+    })),
   };
 }
 
@@ -34,7 +48,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const t = await adminT(request);
   const parsed = actionSchema.safeParse(Object.fromEntries(await request.formData()));
   if (!parsed.success) return data({ error: t('admin:user.invalid') }, { status: 400 });
-  const ok = await setOrganizationVerified(context.db, admin.id, parsed.data.organizationId, parsed.data.verified === 'on');
+  const ok = await setOrganizationVerified(
+    context.db,
+    admin.id,
+    parsed.data.organizationId,
+    parsed.data.verified === 'on',
+  );
   if (!ok) return data({ error: t('admin:user.invalid') }, { status: 404 });
   return redirect(`/admin/organisations?info=ok`);
 }
@@ -58,7 +77,11 @@ export default function AdminOrganizations() {
         </p>
       ) : null}
       <p>
-        {onlyUnverified ? <Link to="/admin/organisations">{t('orgs.filterAll')}</Link> : <Link to="/admin/organisations?filtre=a-verifier">{t('orgs.filterUnverified')}</Link>}
+        {onlyUnverified ? (
+          <Link to="/admin/organisations">{t('orgs.filterAll')}</Link>
+        ) : (
+          <Link to="/admin/organisations?filtre=a-verifier">{t('orgs.filterUnverified')}</Link>
+        )}
       </p>
       {orgs.length ? (
         <table>

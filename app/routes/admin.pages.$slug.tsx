@@ -20,12 +20,20 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireAdmin(context, request);
   if (!isLegalSlug(params.slug)) throw new Response('Not found', { status: 404 });
   const t = await adminT(request);
-  const [fr, en] = await Promise.all([getLegalPage(context.db, params.slug, 'fr'), getLegalPage(context.db, params.slug, 'en')]);
+  const [fr, en] = await Promise.all([
+    getLegalPage(context.db, params.slug, 'fr'),
+    getLegalPage(context.db, params.slug, 'en'),
+  ]);
   return {
     title: t('admin:pages.editTitle', { title: fr.title }),
     slug: params.slug,
     info: new URL(request.url).searchParams.get('version'),
-    pages: [fr, en].map((p) => ({ locale: p.locale, title: p.title, body: p.body, version: p.version })),
+    pages: [fr, en].map((p) => ({
+      locale: p.locale,
+      title: p.title,
+      body: p.body,
+      version: p.version,
+    })),
   };
 }
 
@@ -75,25 +83,40 @@ export default function EditLegalPage() {
       {pages.map((p) => (
         <section key={p.locale} aria-labelledby={`h-${p.locale}`} lang={p.locale}>
           <h2 id={`h-${p.locale}`}>
-            {p.locale === 'fr' ? t('pages.french') : t('pages.english')} — {t('pages.version', { version: p.version })}
+            {p.locale === 'fr' ? t('pages.french') : t('pages.english')} —{' '}
+            {t('pages.version', { version: p.version })}
           </h2>
           <Form method="post" className="stack wide">
             <input type="hidden" name="locale" value={p.locale} />
             <div>
               <label htmlFor={`title-${p.locale}`}>{t('pages.titleField')}</label>
-              <input id={`title-${p.locale}`} name="title" defaultValue={p.title} required maxLength={200} />
+              <input
+                id={`title-${p.locale}`}
+                name="title"
+                defaultValue={p.title}
+                required
+                maxLength={200}
+              />
             </div>
             <div>
               <label htmlFor={`body-${p.locale}`}>{t('pages.body')}</label>
               <p className="hint" id={`body-hint-${p.locale}`}>
                 {t('pages.bodyHint')}
               </p>
-              <textarea id={`body-${p.locale}`} name="body" defaultValue={p.body} rows={14} required aria-describedby={`body-hint-${p.locale}`} />
+              <textarea
+                id={`body-${p.locale}`}
+                name="body"
+                defaultValue={p.body}
+                rows={14}
+                required
+                aria-describedby={`body-hint-${p.locale}`}
+              />
             </div>
             {slug === 'conditions' ? (
               <div>
                 <label htmlFor={`nv-${p.locale}`} className="checkbox-label">
-                  <input type="checkbox" id={`nv-${p.locale}`} name="newVersion" value="on" /> {t('pages.newVersion')}
+                  <input type="checkbox" id={`nv-${p.locale}`} name="newVersion" value="on" />{' '}
+                  {t('pages.newVersion')}
                 </label>
               </div>
             ) : null}

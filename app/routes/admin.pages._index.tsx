@@ -18,7 +18,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const t = await adminT(request);
   const lng = await getLanguage(request);
   const pages = await Promise.all(legalSlugs.map((s) => getLegalPage(context.db, s, lng)));
-  return { title: t('pages.title'), pages: pages.map((p) => ({ slug: p.slug, title: p.title, version: p.version })) };
+  return {
+    title: t('pages.title'),
+    pages: pages.map((p) => ({ slug: p.slug, title: p.title, version: p.version })),
+  };
 }
 
 export default function AdminLegalPages() {
@@ -31,7 +34,8 @@ export default function AdminLegalPages() {
       <ul>
         {pages.map((p) => (
           <li key={p.slug}>
-            <Link to={`/admin/pages/${p.slug}`}>{p.title}</Link> — {t('pages.version', { version: p.version })} ·{' '}
+            <Link to={`/admin/pages/${p.slug}`}>{p.title}</Link> —{' '}
+            {t('pages.version', { version: p.version })} ·{' '}
             <Link to={`/${p.slug}`}>
               {t('pages.view')}
               <span className="visually-hidden"> {p.title}</span>

@@ -17,7 +17,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const jobs = await listFailingJobs(context.db);
   return {
     title: t('jobs.title'),
-    jobs: jobs.map((j) => ({ id: j.id, task: j.task, attempts: j.attempts, maxAttempts: j.maxAttempts, lastError: j.lastError, runAt: new Date(j.runAt).toISOString() })),
+    jobs: jobs.map((j) => ({
+      id: j.id,
+      task: j.task,
+      attempts: j.attempts,
+      maxAttempts: j.maxAttempts,
+      lastError: j.lastError,
+      runAt: new Date(j.runAt).toISOString(),
+    })),
   };
 }
 
@@ -50,7 +57,13 @@ export default function AdminJobs() {
                 <td>
                   {j.attempts} / {j.maxAttempts}
                 </td>
-                <td>{j.attempts >= j.maxAttempts ? '—' : new Date(j.runAt).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'Europe/Paris' })}</td>
+                <td>
+                  {j.attempts >= j.maxAttempts
+                    ? '—'
+                    : new Date(j.runAt).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', {
+                        timeZone: 'Europe/Paris',
+                      })}
+                </td>
                 <td>
                   <code>{j.lastError?.slice(0, 500)}</code>
                 </td>

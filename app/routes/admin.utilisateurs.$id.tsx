@@ -5,7 +5,12 @@ import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import { AdminNav } from '~/components/identity/admin-nav';
 import { adminT } from '~/domain/admin/http.server';
-import { addModeratorScope, getUserForAdmin, removeModeratorScope, setAdmin } from '~/domain/admin/users.server';
+import {
+  addModeratorScope,
+  getUserForAdmin,
+  removeModeratorScope,
+  setAdmin,
+} from '~/domain/admin/users.server';
 import type { RouteHandle } from '~/domain/identity/access';
 import { requireAdmin } from '~/domain/identity/permissions.server';
 import { resetSecondFactor } from '~/domain/identity/totp.server';
@@ -34,7 +39,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       totpEnabled: u.totp_enabled_at !== null,
       deleted: u.deleted_at !== null,
       createdAt: u.created_at.toISOString(),
-      scopes: u.scopes.map((s) => ({ ...s, label: s.kind === 'territory' ? (names.get(s.code) ?? s.code) : s.code })),
+      scopes: u.scopes.map((s) => ({
+        ...s,
+        label: s.kind === 'territory' ? (names.get(s.code) ?? s.code) : s.code,
+      })),
       memberships: u.memberships,
     },
   };
@@ -42,7 +50,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 const scope = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('territory'), code: z.string().regex(/^\d{5}$|^\d{9}$/) }),
-  z.object({ kind: z.literal('theme'), code: z.string().trim().toLowerCase().regex(/^[a-z0-9_-]{2,40}$/) }),
+  z.object({
+    kind: z.literal('theme'),
+    code: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z0-9_-]{2,40}$/),
+  }),
 ]);
 const actionSchema = z.discriminatedUnion('intent', [
   z.object({ intent: z.literal('admin'), value: z.enum(['on', 'off']) }),
@@ -57,7 +72,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const u = await getUserForAdmin(context.db, params.id ?? '');
   if (!u) throw new Response('Not found', { status: 404 });
   const form = Object.fromEntries(await request.formData());
-  const parsed = actionSchema.safeParse({ intent: form.intent, value: form.value, scope: { kind: form.kind, code: form.code } });
+  const parsed = actionSchema.safeParse({
+    intent: form.intent,
+    value: form.value,
+    scope: { kind: form.kind, code: form.code },
+  });
   if (!parsed.success) return data({ error: t('admin:user.invalid') }, { status: 400 });
   const v = parsed.data;
   const db = context.db;
@@ -68,10 +87,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       break;
     }
     case 'scope-add':
-      if (v.scope.kind === 'territory' && !(await listTerritories(db)).some((x) => x.code === v.scope.code)) {
+      if (
+        v.scope.kind === 'territory' &&
+        !(await listTerritories(db)).some((x) => x.code === v.scope.code)
+      ) {
         return data({ error: t('admin:user.invalid') }, { status: 400 });
       }
-      if (!(await addModeratorScope(db, admin.id, u.id, v.scope))) return data({ error: t('admin:user.scopeExists') }, { status: 409 });
+      if (!(await addModeratorScope(db, admin.id, u.id, v.scope)))
+        return data({ error: t('admin:user.scopeExists') }, { status: 409 });
       break;
     case 'scope-remove':
       await removeModeratorScope(db, admin.id, u.id, v.scope);
@@ -108,7 +131,11 @@ export default function AdminUser() {
         <dt>{t('user.email')}</dt>
         <dd>{user.email}</dd>
         <dt>{t('user.created')}</dt>
-        <dd>{new Date(user.createdAt).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'Europe/Paris' })}</dd>
+        <dd>
+          {new Date(user.createdAt).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', {
+            timeZone: 'Europe/Paris',
+          })}
+        </dd>
         {user.deleted ? (
           <>
             <dt>{t('user.status')}</dt>
@@ -182,8 +209,14 @@ export default function AdminUser() {
 
       <section aria-labelledby="totp-title">
         <h2 id="totp-title">{t('user.secondFactor')}</h2>
-        {user.isDemo ? <p className="notice warn">{t('user.demoNoTotp')}</p> : <p>{user.totpEnabled ? t('user.totpOn') : t('user.totpOff')}</p>}
-        {holdsRole && !user.totpEnabled && !user.isDemo ? <p className="notice warn">{t('user.roleNeedsTotp')}</p> : null}
+        {user.isDemo ? (
+          <p className="notice warn">{t('user.demoNoTotp')}</p>
+        ) : (
+          <p>{user.totpEnabled ? t('user.totpOn') : t('user.totpOff')}</p>
+        )}
+        {holdsRole && !user.totpEnabled && !user.isDemo ? (
+          <p className="notice warn">{t('user.roleNeedsTotp')}</p>
+        ) : null}
         {user.totpEnabled ? (
           <Form method="post">
             <p className="hint">{t('user.resetTotpHint')}</p>

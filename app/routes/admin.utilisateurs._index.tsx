@@ -19,7 +19,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const roleParam = url.searchParams.get('role');
   const role = roleParam === 'admin' || roleParam === 'moderator' ? roleParam : undefined;
   const users = await searchUsers(context.db, { q: q || undefined, role });
-  return { title: t('users.title'), q, role: role ?? '', users: users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })) };
+  return {
+    title: t('users.title'),
+    q,
+    role: role ?? '',
+    users: users.map((u) => ({ ...u, createdAt: u.createdAt.toISOString() })),
+  };
 }
 
 export default function AdminUsers() {
@@ -67,12 +72,20 @@ export default function AdminUsers() {
                     u.scopeCount ? t('users.moderator') : null,
                     u.isDemo ? t('users.demo') : null,
                     u.deleted ? t('users.deleted') : null,
-                    u.isAdmin || u.scopeCount ? (u.totpEnabled ? t('users.totpOn') : t('users.totpOff')) : null,
+                    u.isAdmin || u.scopeCount
+                      ? u.totpEnabled
+                        ? t('users.totpOn')
+                        : t('users.totpOff')
+                      : null,
                   ]
                     .filter(Boolean)
                     .join(', ')}
                 </td>
-                <td>{new Date(u.createdAt).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'fr-FR')}</td>
+                <td>
+                  {new Date(u.createdAt).toLocaleDateString(
+                    i18n.language === 'en' ? 'en-GB' : 'fr-FR',
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -36,7 +36,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       isDemo: account.is_demo,
     },
     roles,
-    memberships: (await listUserMemberships(context.db, user.id)).map((m) => ({ slug: m.slug, name: m.name, role: m.role })),
+    memberships: (await listUserMemberships(context.db, user.id)).map((m) => ({
+      slug: m.slug,
+      name: m.name,
+      role: m.role,
+    })),
   };
 }
 
@@ -47,16 +51,35 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = formData.get('intent');
   if (intent === 'profile') {
     const submission = parseWithZod(formData, { schema: profileSchema(t) });
-    if (submission.status !== 'success') return data({ intent, result: submission.reply() }, { status: 400 });
+    if (submission.status !== 'success')
+      return data({ intent, result: submission.reply() }, { status: 400 });
     await updateProfile(context.db, user.id, submission.value);
     return redirect(`/compte?info=profil&lng=${submission.value.locale}`);
   }
   if (intent === 'email') {
     const submission = parseWithZod(formData, { schema: changeEmailSchema(t) });
-    if (submission.status !== 'success') return data({ intent, result: submission.reply({ hideFields: ['password'] }) }, { status: 400 });
-    const r = await requestEmailChange(context.db, user.id, submission.value, await mailingFor(context, request));
+    if (submission.status !== 'success')
+      return data(
+        { intent, result: submission.reply({ hideFields: ['password'] }) },
+        { status: 400 },
+      );
+    const r = await requestEmailChange(
+      context.db,
+      user.id,
+      submission.value,
+      await mailingFor(context, request),
+    );
     if (!r.ok) {
-      return data({ intent, result: submission.reply({ fieldErrors: { [r.field]: [t(`identity:errors.${r.code}`)] }, hideFields: ['password'] }) }, { status: 400 });
+      return data(
+        {
+          intent,
+          result: submission.reply({
+            fieldErrors: { [r.field]: [t(`identity:errors.${r.code}`)] },
+            hideFields: ['password'],
+          }),
+        },
+        { status: 400 },
+      );
     }
     return redirect('/compte?info=email-envoye');
   }
@@ -67,11 +90,19 @@ export default function Account() {
   const { t } = useTranslation('identity');
   const { account, info, roles, memberships } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const [profileForm, profileFields] = useSchemaForm(profileSchema, actionData?.intent === 'profile' ? actionData.result : undefined, {
-    id: 'profile',
-    defaultValue: { pseudonym: account.pseudonym, locale: account.locale },
-  });
-  const [emailForm, emailFields] = useSchemaForm(changeEmailSchema, actionData?.intent === 'email' ? actionData.result : undefined, { id: 'email' });
+  const [profileForm, profileFields] = useSchemaForm(
+    profileSchema,
+    actionData?.intent === 'profile' ? actionData.result : undefined,
+    {
+      id: 'profile',
+      defaultValue: { pseudonym: account.pseudonym, locale: account.locale },
+    },
+  );
+  const [emailForm, emailFields] = useSchemaForm(
+    changeEmailSchema,
+    actionData?.intent === 'email' ? actionData.result : undefined,
+    { id: 'email' },
+  );
   const notices: Record<string, string> = {
     profil: t('account.profileSaved'),
     'email-envoye': t('account.emailChangeSent'),
@@ -86,9 +117,7 @@ export default function Account() {
           {notices[info]}
         </p>
       ) : null}
-      {account.isDemo ? (
-        <p className="notice warn">{t('account.demo')}</p>
-      ) : null}
+      {account.isDemo ? <p className="notice warn">{t('account.demo')}</p> : null}
       <nav aria-label={t('account.sections')}>
         <ul>
           <li>
@@ -110,7 +139,8 @@ export default function Account() {
         <dl>
           <dt>{t('fields.email')}</dt>
           <dd>
-            {account.email} {account.emailVerified ? `(${t('account.verified')})` : `(${t('account.notVerified')})`}
+            {account.email}{' '}
+            {account.emailVerified ? `(${t('account.verified')})` : `(${t('account.notVerified')})`}
           </dd>
           {account.pendingEmail ? (
             <>
@@ -131,13 +161,18 @@ export default function Account() {
         </dl>
         {roles.needsSecondFactor ? (
           <p className="notice warn">
-            {t('security.roleNeedsTotp')} <Link to="/compte/securite">{t('security.setUpTotp')}</Link>
+            {t('security.roleNeedsTotp')}{' '}
+            <Link to="/compte/securite">{t('security.setUpTotp')}</Link>
           </p>
         ) : null}
         <Form method="post" className="stack" {...getFormProps(profileForm)}>
           <input type="hidden" name="intent" value="profile" />
           <FormErrors errors={profileForm.errors} />
-          <TextField meta={profileFields.pseudonym} label={t('fields.pseudonym')} hint={t('fields.pseudonymHint')} />
+          <TextField
+            meta={profileFields.pseudonym}
+            label={t('fields.pseudonym')}
+            hint={t('fields.pseudonymHint')}
+          />
           <SelectField
             meta={profileFields.locale}
             label={t('fields.locale')}
@@ -156,8 +191,18 @@ export default function Account() {
         <Form method="post" className="stack" {...getFormProps(emailForm)}>
           <input type="hidden" name="intent" value="email" />
           <FormErrors errors={emailForm.errors} />
-          <TextField meta={emailFields.email} label={t('fields.newEmail')} type="email" autoComplete="email" />
-          <TextField meta={emailFields.password} label={t('fields.currentPassword')} type="password" autoComplete="current-password" />
+          <TextField
+            meta={emailFields.email}
+            label={t('fields.newEmail')}
+            type="email"
+            autoComplete="email"
+          />
+          <TextField
+            meta={emailFields.password}
+            label={t('fields.currentPassword')}
+            type="password"
+            autoComplete="current-password"
+          />
           <button type="submit">{t('account.changeEmailSubmit')}</button>
         </Form>
       </section>
@@ -176,7 +221,8 @@ export default function Account() {
           <p>{t('account.noOrganizations')}</p>
         )}
         <p>
-          <Link to="/organisations">{t('orgs.title')}</Link> · <Link to="/organisations/nouvelle">{t('orgs.create')}</Link>
+          <Link to="/organisations">{t('orgs.title')}</Link> ·{' '}
+          <Link to="/organisations/nouvelle">{t('orgs.create')}</Link>
         </p>
       </section>
     </>

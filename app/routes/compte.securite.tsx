@@ -9,7 +9,11 @@ import { useSchemaForm } from '~/components/identity/use-schema-form';
 import type { RouteHandle } from '~/domain/identity/access';
 import { changePassword } from '~/domain/identity/accounts.server';
 import { identityT } from '~/domain/identity/http.server';
-import { changePasswordSchema, PASSWORD_MIN, totpCodeSchema } from '~/domain/identity/identity.schema';
+import {
+  changePasswordSchema,
+  PASSWORD_MIN,
+  totpCodeSchema,
+} from '~/domain/identity/identity.schema';
 import { getRoles, requireUser } from '~/domain/identity/permissions.server';
 import { destroyAllSessions, destroySession, listSessions } from '~/domain/identity/session.server';
 import {
@@ -29,7 +33,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(context, request);
   const t = await identityT(request);
   const roles = await getRoles(context.db, user);
-  const setup = user.totpEnabled || user.isDemo ? null : await getOrCreatePendingTotp(context.db, user.id, user.email);
+  const setup =
+    user.totpEnabled || user.isDemo
+      ? null
+      : await getOrCreatePendingTotp(context.db, user.id, user.email);
   const sessions = await listSessions(context.db, user.id, user.sessionHash);
   return {
     title: t('security.title'),
@@ -41,7 +48,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     holdsRole: roles.isAdmin || roles.isModerator,
     setup,
     recoveryLeft: user.totpEnabled ? await countUnusedRecoveryCodes(context.db, user.id) : 0,
-    sessions: sessions.map((s) => ({ ...s, createdAt: s.createdAt.toISOString(), lastSeenAt: s.lastSeenAt.toISOString() })),
+    sessions: sessions.map((s) => ({
+      ...s,
+      createdAt: s.createdAt.toISOString(),
+      lastSeenAt: s.lastSeenAt.toISOString(),
+    })),
   };
 }
 
@@ -54,9 +65,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
     case 'password': {
       const submission = parseWithZod(formData, { schema: changePasswordSchema(t) });
       const hide = { hideFields: ['current', 'password', 'confirm'] };
-      if (submission.status !== 'success') return data({ intent, result: submission.reply(hide), codes: null }, { status: 400 });
+      if (submission.status !== 'success')
+        return data({ intent, result: submission.reply(hide), codes: null }, { status: 400 });
       const r = await changePassword(context.db, user.id, submission.value, user.sessionHash);
-      if (!r.ok) return data({ intent, result: submission.reply({ ...hide, fieldErrors: { current: [t('identity:errors.wrongPassword')] } }), codes: null }, { status: 400 });
+      if (!r.ok)
+        return data(
+          {
+            intent,
+            result: submission.reply({
+              ...hide,
+              fieldErrors: { current: [t('identity:errors.wrongPassword')] },
+            }),
+            codes: null,
+          },
+          { status: 400 },
+        );
       return redirect('/compte/securite?info=mot-de-passe');
     }
     case 'signout-others':
@@ -64,26 +87,47 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return redirect('/compte/securite?info=sessions');
     case 'signout-all':
       await destroyAllSessions(context.db, user.id);
-      return redirect('/connexion', { headers: { 'Set-Cookie': await destroySession(context, request) } });
+      return redirect('/connexion', {
+        headers: { 'Set-Cookie': await destroySession(context, request) },
+      });
     case 'totp-enable': {
       const submission = parseWithZod(formData, { schema: totpCodeSchema(t) });
-      if (submission.status !== 'success') return data({ intent, result: submission.reply(), codes: null }, { status: 400 });
+      if (submission.status !== 'success')
+        return data({ intent, result: submission.reply(), codes: null }, { status: 400 });
       const codes = await enableTotp(context.db, user.id, submission.value.code);
-      if (!codes) return data({ intent, result: submission.reply({ fieldErrors: { code: [t('identity:errors.codeWrong')] } }), codes: null }, { status: 400 });
+      if (!codes)
+        return data(
+          {
+            intent,
+            result: submission.reply({ fieldErrors: { code: [t('identity:errors.codeWrong')] } }),
+            codes: null,
+          },
+          { status: 400 },
+        );
       return data({ intent, result: submission.reply({ resetForm: true }), codes });
     }
     case 'totp-disable':
     case 'recovery-regenerate': {
       const submission = parseWithZod(formData, { schema: totpCodeSchema(t) });
-      if (submission.status !== 'success') return data({ intent, result: submission.reply(), codes: null }, { status: 400 });
+      if (submission.status !== 'success')
+        return data({ intent, result: submission.reply(), codes: null }, { status: 400 });
       if (!(await verifySecondFactor(context.db, user.id, submission.value.code))) {
-        return data({ intent, result: submission.reply({ fieldErrors: { code: [t('identity:errors.codeWrong')] } }), codes: null }, { status: 400 });
+        return data(
+          {
+            intent,
+            result: submission.reply({ fieldErrors: { code: [t('identity:errors.codeWrong')] } }),
+            codes: null,
+          },
+          { status: 400 },
+        );
       }
       if (intent === 'totp-disable') {
         await disableTotp(context.db, user.id);
         return redirect('/compte/securite?info=totp-desactive');
       }
-      const codes = await context.db.transaction().execute((trx) => replaceRecoveryCodes(trx, user.id));
+      const codes = await context.db
+        .transaction()
+        .execute((trx) => replaceRecoveryCodes(trx, user.id));
       return data({ intent, result: submission.reply({ resetForm: true }), codes });
     }
     default:
@@ -91,15 +135,34 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
 }
 
-function CodeForm({ intent, label, submit, danger }: { intent: string; label: string; submit: string; danger?: boolean }) {
+function CodeForm({
+  intent,
+  label,
+  submit,
+  danger,
+}: {
+  intent: string;
+  label: string;
+  submit: string;
+  danger?: boolean;
+}) {
   const actionData = useActionData<typeof action>();
-  const [form, fields] = useSchemaForm(totpCodeSchema, actionData?.intent === intent ? actionData.result : undefined, { id: intent });
+  const [form, fields] = useSchemaForm(
+    totpCodeSchema,
+    actionData?.intent === intent ? actionData.result : undefined,
+    { id: intent },
+  );
   const { t } = useTranslation('identity');
   return (
     <Form method="post" className="stack" {...getFormProps(form)}>
       <input type="hidden" name="intent" value={intent} />
       <FormErrors errors={form.errors} />
-      <TextField meta={fields.code} label={label} autoComplete="one-time-code" hint={t('fields.codeHint')} />
+      <TextField
+        meta={fields.code}
+        label={label}
+        autoComplete="one-time-code"
+        hint={t('fields.codeHint')}
+      />
       <button type="submit" className={danger ? 'danger' : undefined}>
         {submit}
       </button>
@@ -111,8 +174,15 @@ export default function Security() {
   const { t, i18n } = useTranslation('identity');
   const d = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const [pwForm, pwFields] = useSchemaForm(changePasswordSchema, actionData?.intent === 'password' ? actionData.result : undefined, { id: 'password' });
-  const fmt = (iso: string) => new Date(iso).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { timeZone: 'Europe/Paris' });
+  const [pwForm, pwFields] = useSchemaForm(
+    changePasswordSchema,
+    actionData?.intent === 'password' ? actionData.result : undefined,
+    { id: 'password' },
+  );
+  const fmt = (iso: string) =>
+    new Date(iso).toLocaleString(i18n.language === 'en' ? 'en-GB' : 'fr-FR', {
+      timeZone: 'Europe/Paris',
+    });
   const notices: Record<string, string> = {
     'mot-de-passe': t('security.passwordChanged'),
     sessions: t('security.othersSignedOut'),
@@ -152,10 +222,19 @@ export default function Security() {
           <>
             <p>{t('security.totpOn', { count: d.recoveryLeft })}</p>
             <h3>{t('security.regenerateTitle')}</h3>
-            <CodeForm intent="recovery-regenerate" label={t('fields.code')} submit={t('security.regenerate')} />
+            <CodeForm
+              intent="recovery-regenerate"
+              label={t('fields.code')}
+              submit={t('security.regenerate')}
+            />
             <h3>{t('security.disableTitle')}</h3>
             {d.holdsRole ? <p className="hint">{t('security.disableWarning')}</p> : null}
-            <CodeForm intent="totp-disable" label={t('fields.code')} submit={t('security.disable')} danger />
+            <CodeForm
+              intent="totp-disable"
+              label={t('fields.code')}
+              submit={t('security.disable')}
+              danger
+            />
           </>
         ) : d.setup ? (
           <>
@@ -164,7 +243,11 @@ export default function Security() {
             <p>
               {t('security.secretLabel')} <code>{d.setup.secret}</code>
             </p>
-            <CodeForm intent="totp-enable" label={t('security.firstCode')} submit={t('security.enable')} />
+            <CodeForm
+              intent="totp-enable"
+              label={t('security.firstCode')}
+              submit={t('security.enable')}
+            />
           </>
         ) : null}
       </section>
@@ -174,9 +257,25 @@ export default function Security() {
         <Form method="post" className="stack" {...getFormProps(pwForm)}>
           <input type="hidden" name="intent" value="password" />
           <FormErrors errors={pwForm.errors} />
-          <TextField meta={pwFields.current} label={t('fields.currentPassword')} type="password" autoComplete="current-password" />
-          <TextField meta={pwFields.password} label={t('fields.newPassword')} type="password" autoComplete="new-password" hint={t('fields.passwordHint', { min: PASSWORD_MIN })} />
-          <TextField meta={pwFields.confirm} label={t('fields.confirmPassword')} type="password" autoComplete="new-password" />
+          <TextField
+            meta={pwFields.current}
+            label={t('fields.currentPassword')}
+            type="password"
+            autoComplete="current-password"
+          />
+          <TextField
+            meta={pwFields.password}
+            label={t('fields.newPassword')}
+            type="password"
+            autoComplete="new-password"
+            hint={t('fields.passwordHint', { min: PASSWORD_MIN })}
+          />
+          <TextField
+            meta={pwFields.confirm}
+            label={t('fields.confirmPassword')}
+            type="password"
+            autoComplete="new-password"
+          />
           <button type="submit">{t('security.changePassword')}</button>
         </Form>
       </section>
@@ -195,7 +294,8 @@ export default function Security() {
             {d.sessions.map((s) => (
               <tr key={s.createdAt + (s.userAgent ?? '')}>
                 <td>
-                  {s.userAgent ?? '—'} {s.current ? <strong>({t('security.thisSession')})</strong> : null}
+                  {s.userAgent ?? '—'}{' '}
+                  {s.current ? <strong>({t('security.thisSession')})</strong> : null}
                 </td>
                 <td>{fmt(s.createdAt)}</td>
                 <td>{fmt(s.lastSeenAt)}</td>

@@ -28,9 +28,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(context, request);
   const t = await identityT(request);
   const submission = parseWithZod(await request.formData(), { schema: deleteAccountSchema(t) });
-  if (submission.status !== 'success') return data({ result: submission.reply({ hideFields: ['password'] }) }, { status: 400 });
+  if (submission.status !== 'success')
+    return data({ result: submission.reply({ hideFields: ['password'] }) }, { status: 400 });
   if (!(await checkPassword(context.db, user.id, submission.value.password))) {
-    return data({ result: submission.reply({ fieldErrors: { password: [t('identity:errors.wrongPassword')] }, hideFields: ['password'] }) }, { status: 400 });
+    return data(
+      {
+        result: submission.reply({
+          fieldErrors: { password: [t('identity:errors.wrongPassword')] },
+          hideFields: ['password'],
+        }),
+      },
+      { status: 400 },
+    );
   }
   const cookie = await destroySession(context, request);
   await deleteAccount(context.db, user.id);
@@ -52,7 +61,12 @@ export default function DeleteAccount() {
       </p>
       <Form method="post" className="stack" {...getFormProps(form)}>
         <FormErrors errors={form.errors} />
-        <TextField meta={fields.password} label={t('fields.currentPassword')} type="password" autoComplete="current-password" />
+        <TextField
+          meta={fields.password}
+          label={t('fields.currentPassword')}
+          type="password"
+          autoComplete="current-password"
+        />
         <CheckboxField meta={fields.confirm} label={t('deleteAccount.confirm')} />
         <button type="submit" className="danger">
           {t('deleteAccount.submit')}

@@ -1,6 +1,11 @@
 import { getFormProps } from '@conform-to/react';
 import { parseWithZod } from '@conform-to/zod/v4';
-import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type {
+  ActionFunctionArgs,
+  HeadersFunction,
+  LoaderFunctionArgs,
+  MetaFunction,
+} from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
@@ -38,15 +43,24 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const { email, password } = submission.value;
   const redirectTo = safeRedirect(submission.value.redirectTo, '/compte');
-  const r = await signIn(context.db, { email, password, ip: context.clientIp }, await mailingFor(context, request));
+  const r = await signIn(
+    context.db,
+    { email, password, ip: context.clientIp },
+    await mailingFor(context, request),
+  );
   if (!r.ok) {
     const message =
       r.code === 'tooManyAttempts'
-        ? t('identity:signIn.tooManyAttempts', { minutes: Math.max(1, Math.ceil((r.retryAfter ?? 60) / 60)) })
+        ? t('identity:signIn.tooManyAttempts', {
+            minutes: Math.max(1, Math.ceil((r.retryAfter ?? 60) / 60)),
+          })
         : t(`identity:signIn.${r.code}`);
     return data(
       { result: submission.reply({ formErrors: [message], hideFields: ['password'] }) },
-      { status: r.code === 'tooManyAttempts' ? 429 : 400, headers: r.retryAfter ? { 'Retry-After': String(r.retryAfter) } : undefined },
+      {
+        status: r.code === 'tooManyAttempts' ? 429 : 400,
+        headers: r.retryAfter ? { 'Retry-After': String(r.retryAfter) } : undefined,
+      },
     );
   }
   const cookie = await createSession(context, request, r.userId, { mfaPending: r.secondFactor });
@@ -82,8 +96,18 @@ export default function SignIn() {
       <Form method="post" className="stack" {...getFormProps(form)}>
         <FormErrors errors={form.errors} id={form.errorId} />
         <input type="hidden" name="redirectTo" value={redirectTo} />
-        <TextField meta={fields.email} label={t('fields.email')} type="email" autoComplete="username" />
-        <TextField meta={fields.password} label={t('fields.password')} type="password" autoComplete="current-password" />
+        <TextField
+          meta={fields.email}
+          label={t('fields.email')}
+          type="email"
+          autoComplete="username"
+        />
+        <TextField
+          meta={fields.password}
+          label={t('fields.password')}
+          type="password"
+          autoComplete="current-password"
+        />
         <button type="submit">{t('signIn.submit')}</button>
       </Form>
       <p>

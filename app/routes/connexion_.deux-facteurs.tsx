@@ -11,7 +11,11 @@ import { identityT } from '~/domain/identity/http.server';
 import { safeRedirect, totpCodeSchema } from '~/domain/identity/identity.schema';
 import { currentTermsVersion } from '~/domain/legal/legal.server';
 import { consumeRateLimit } from '~/domain/security/rate-limit.server';
-import { createSession, getPendingSecondFactorUserId, SIGN_IN_PATH } from '~/domain/identity/session.server';
+import {
+  createSession,
+  getPendingSecondFactorUserId,
+  SIGN_IN_PATH,
+} from '~/domain/identity/session.server';
 import { getAccount } from '~/domain/identity/accounts.server';
 import { verifySecondFactor } from '~/domain/identity/totp.server';
 
@@ -24,7 +28,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!(await getPendingSecondFactorUserId(context, request))) throw redirect(SIGN_IN_PATH);
   const t = await identityT(request);
-  return { title: t('secondFactor.title'), redirectTo: safeRedirect(new URL(request.url).searchParams.get('redirectTo'), '/compte') };
+  return {
+    title: t('secondFactor.title'),
+    redirectTo: safeRedirect(new URL(request.url).searchParams.get('redirectTo'), '/compte'),
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -33,20 +40,38 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const t = await identityT(request);
   const submission = parseWithZod(await request.formData(), { schema: totpCodeSchema(t) });
   if (submission.status !== 'success') return data({ result: submission.reply() }, { status: 400 });
-  const limit = await consumeRateLimit(context.db, `mfa:${userId}`, { limit: 5, windowSeconds: 300 });
+  const limit = await consumeRateLimit(context.db, `mfa:${userId}`, {
+    limit: 5,
+    windowSeconds: 300,
+  });
   if (!limit.allowed) {
-    return data({ result: submission.reply({ formErrors: [t('identity:signIn.tooManyAttempts', { minutes: Math.ceil(limit.retryAfter / 60) })] }) }, { status: 429 });
+    return data(
+      {
+        result: submission.reply({
+          formErrors: [
+            t('identity:signIn.tooManyAttempts', { minutes: Math.ceil(limit.retryAfter / 60) }),
+          ],
+        }),
+      },
+      { status: 429 },
+    );
   }
   if (!(await verifySecondFactor(context.db, userId, submission.value.code))) {
-    return data({ result: submission.reply({ fieldErrors: { code: [t('identity:errors.codeWrong')] } }) }, { status: 400 });
+    return data(
+      { result: submission.reply({ fieldErrors: { code: [t('identity:errors.codeWrong')] } }) },
+      { status: 400 },
+    );
   }
   const cookie = await createSession(context, request, userId);
   const redirectTo = safeRedirect(new URL(request.url).searchParams.get('redirectTo'), '/compte');
   const account = await getAccount(context.db, userId);
   const outdated = (account?.terms_version ?? 0) < (await currentTermsVersion(context.db));
-  return redirect(outdated ? `/conditions/accepter?redirectTo=${encodeURIComponent(redirectTo)}` : redirectTo, {
-    headers: { 'Set-Cookie': cookie },
-  });
+  return redirect(
+    outdated ? `/conditions/accepter?redirectTo=${encodeURIComponent(redirectTo)}` : redirectTo,
+    {
+      headers: { 'Set-Cookie': cookie },
+    },
+  );
 }
 
 export default function SecondFactor() {
@@ -60,7 +85,13 @@ export default function SecondFactor() {
       <p>{t('secondFactor.intro')}</p>
       <Form method="post" className="stack" {...getFormProps(form)}>
         <FormErrors errors={form.errors} id={form.errorId} />
-        <TextField meta={fields.code} label={t('fields.code')} autoComplete="one-time-code" inputMode="text" hint={t('fields.codeHint')} />
+        <TextField
+          meta={fields.code}
+          label={t('fields.code')}
+          autoComplete="one-time-code"
+          inputMode="text"
+          hint={t('fields.codeHint')}
+        />
         <button type="submit">{t('secondFactor.submit')}</button>
       </Form>
     </section>

@@ -19,7 +19,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 export async function loader({ request, context }: LoaderFunctionArgs) {
   if (await getSessionUser(context, request)) throw redirect('/compte');
   const t = await identityT(request);
-  return { title: t('signUp.title'), sent: new URL(request.url).searchParams.get('envoye') === '1' };
+  return {
+    title: t('signUp.title'),
+    sent: new URL(request.url).searchParams.get('envoye') === '1',
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -31,7 +34,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const r = await signUp(context.db, submission.value, await mailingFor(context, request));
   if (!r.ok) {
     return data(
-      { result: submission.reply({ fieldErrors: { [r.field]: [t(`identity:errors.${r.code}`)] }, hideFields: ['password'] }) },
+      {
+        result: submission.reply({
+          fieldErrors: { [r.field]: [t(`identity:errors.${r.code}`)] },
+          hideFields: ['password'],
+        }),
+      },
       { status: 400 },
     );
   }
@@ -64,7 +72,12 @@ export default function SignUp() {
       </p>
       <Form method="post" className="stack" {...getFormProps(form)}>
         <FormErrors errors={form.errors} id={form.errorId} />
-        <TextField meta={fields.email} label={t('fields.email')} type="email" autoComplete="email" />
+        <TextField
+          meta={fields.email}
+          label={t('fields.email')}
+          type="email"
+          autoComplete="email"
+        />
         <TextField
           meta={fields.password}
           label={t('fields.password')}
@@ -72,7 +85,12 @@ export default function SignUp() {
           autoComplete="new-password"
           hint={t('fields.passwordHint', { min: PASSWORD_MIN })}
         />
-        <TextField meta={fields.pseudonym} label={t('fields.pseudonym')} autoComplete="nickname" hint={t('fields.pseudonymHint')} />
+        <TextField
+          meta={fields.pseudonym}
+          label={t('fields.pseudonym')}
+          autoComplete="nickname"
+          hint={t('fields.pseudonymHint')}
+        />
         <CheckboxField
           meta={fields.acceptTerms}
           label={

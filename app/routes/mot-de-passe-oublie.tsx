@@ -17,14 +17,22 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const t = await identityT(request);
-  return { title: t('forgotPassword.title'), sent: new URL(request.url).searchParams.get('envoye') === '1' };
+  return {
+    title: t('forgotPassword.title'),
+    sent: new URL(request.url).searchParams.get('envoye') === '1',
+  };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const t = await identityT(request);
   const submission = parseWithZod(await request.formData(), { schema: forgotPasswordSchema(t) });
   if (submission.status !== 'success') return data({ result: submission.reply() }, { status: 400 });
-  await requestPasswordReset(context.db, submission.value.email, await mailingFor(context, request), context.clientIp);
+  await requestPasswordReset(
+    context.db,
+    submission.value.email,
+    await mailingFor(context, request),
+    context.clientIp,
+  );
   // The same answer whether or not the account exists.
   return redirect('/mot-de-passe-oublie?envoye=1');
 }
@@ -46,7 +54,12 @@ export default function ForgotPassword() {
           <p>{t('forgotPassword.intro')}</p>
           <Form method="post" className="stack" {...getFormProps(form)}>
             <FormErrors errors={form.errors} id={form.errorId} />
-            <TextField meta={fields.email} label={t('fields.email')} type="email" autoComplete="email" />
+            <TextField
+              meta={fields.email}
+              label={t('fields.email')}
+              type="email"
+              autoComplete="email"
+            />
             <button type="submit">{t('forgotPassword.submit')}</button>
           </Form>
         </>

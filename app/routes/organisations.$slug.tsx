@@ -4,7 +4,10 @@ import { useTranslation } from 'react-i18next';
 import type { RouteHandle } from '~/domain/identity/access';
 import { identityT } from '~/domain/identity/http.server';
 import { getMembershipRole, getSessionUser } from '~/domain/identity/permissions.server';
-import { getOrganizationBySlug, getPendingRequest } from '~/domain/organizations/organizations.server';
+import {
+  getOrganizationBySlug,
+  getPendingRequest,
+} from '~/domain/organizations/organizations.server';
 
 // The public page of an organisation; signed-in visitors may ask to join it.
 export const handle: RouteHandle = { access: 'public', i18n: 'identity' };
@@ -16,7 +19,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (!org) throw new Response('Not found', { status: 404 });
   const user = await getSessionUser(context, request);
   const role = user ? await getMembershipRole(context.db, user.id, org.id) : null;
-  const pending = user && !role ? Boolean(await getPendingRequest(context.db, user.id, org.id)) : false;
+  const pending =
+    user && !role ? Boolean(await getPendingRequest(context.db, user.id, org.id)) : false;
   const t = await identityT(request);
   return {
     title: org.name,
@@ -42,7 +46,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 export default function OrganizationPage() {
   const { t } = useTranslation('identity');
-  const { org, signedIn, role, pending, info, signInHref, messageLabel } = useLoaderData<typeof loader>();
+  const { org, signedIn, role, pending, info, signInHref, messageLabel } =
+    useLoaderData<typeof loader>();
   return (
     <article aria-labelledby="title">
       <h1 id="title">{org.name}</h1>
@@ -83,9 +88,7 @@ export default function OrganizationPage() {
           </>
         ) : null}
       </dl>
-      {org.description
-        ? org.description.split(/\n{2,}/).map((p, i) => <p key={i}>{p}</p>)
-        : null}
+      {org.description ? org.description.split(/\n{2,}/).map((p, i) => <p key={i}>{p}</p>) : null}
 
       <section aria-labelledby="join-title">
         <h2 id="join-title">{t('orgs.members', { count: org.memberCount })}</h2>

@@ -22,6 +22,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const t = await identityT(request);
   const submission = parseWithZod(await request.formData(), { schema: joinRequestSchema(t) });
   if (submission.status !== 'success') return data({ result: submission.reply() }, { status: 400 });
-  await requestToJoin(context.db, user.id, org.id, submission.value.message ?? '', await mailingFor(context, request));
+  await requestToJoin(
+    context.db,
+    user.id,
+    org.id,
+    submission.value.message ?? '',
+    await mailingFor(context, request),
+  );
   return redirect(`/organisations/${org.slug}?info=demande`);
 }

@@ -29,7 +29,10 @@ async function guard(args: LoaderFunctionArgs) {
 export async function loader(args: LoaderFunctionArgs) {
   const { org, user } = await guard(args);
   const t = await identityT(args.request);
-  const [requests, members] = await Promise.all([listJoinRequests(args.context.db, org.id), listMembers(args.context.db, org.id)]);
+  const [requests, members] = await Promise.all([
+    listJoinRequests(args.context.db, org.id),
+    listMembers(args.context.db, org.id),
+  ]);
   return {
     title: t('orgs.manageTitle', { name: org.name }),
     org: { slug: org.slug, name: org.name },
@@ -55,11 +58,23 @@ export async function action(args: ActionFunctionArgs) {
   const v = parsed.data;
   const db = args.context.db;
   if (v.intent === 'approve' || v.intent === 'reject') {
-    const ok = await decideJoinRequest(db, user.id, org.id, v.requestId, v.intent === 'approve', await mailingFor(args.context, args.request));
+    const ok = await decideJoinRequest(
+      db,
+      user.id,
+      org.id,
+      v.requestId,
+      v.intent === 'approve',
+      await mailingFor(args.context, args.request),
+    );
     if (!ok) return data({ error: t('identity:errors.invalid') }, { status: 409 });
     return redirect(`/organisations/${org.slug}/gestion?info=decide`);
   }
-  const r = await updateMember(db, org.id, v.userId, v.intent === 'remove' ? { remove: true } : { role: v.role });
+  const r = await updateMember(
+    db,
+    org.id,
+    v.userId,
+    v.intent === 'remove' ? { remove: true } : { role: v.role },
+  );
   if (r === 'lastAdmin') return data({ error: t('identity:orgs.lastAdmin') }, { status: 409 });
   if (r === 'notMember') return data({ error: t('identity:errors.invalid') }, { status: 404 });
   return redirect(`/organisations/${org.slug}/gestion?info=membre`);
@@ -69,7 +84,8 @@ export default function ManageOrganization() {
   const { t, i18n } = useTranslation('identity');
   const { org, requests, members, info, me } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const date = (iso: string) => new Date(iso).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'fr-FR');
+  const date = (iso: string) =>
+    new Date(iso).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'fr-FR');
   return (
     <>
       <h1>{t('orgs.manageTitle', { name: org.name })}</h1>
@@ -93,7 +109,8 @@ export default function ManageOrganization() {
             {requests.map((r) => (
               <li key={r.id}>
                 <p>
-                  <strong>{t('orgs.requestedBy', { pseudonym: r.pseudonym })}</strong> — {date(r.createdAt)}
+                  <strong>{t('orgs.requestedBy', { pseudonym: r.pseudonym })}</strong> —{' '}
+                  {date(r.createdAt)}
                 </p>
                 {r.message ? <blockquote>{r.message}</blockquote> : null}
                 <Form method="post">
@@ -134,7 +151,11 @@ export default function ManageOrganization() {
                 <td>
                   <Form method="post">
                     <input type="hidden" name="userId" value={m.userId} />
-                    <input type="hidden" name="role" value={m.role === 'admin' ? 'member' : 'admin'} />
+                    <input
+                      type="hidden"
+                      name="role"
+                      value={m.role === 'admin' ? 'member' : 'admin'}
+                    />
                     <button type="submit" name="intent" value="role" className="secondary">
                       {m.role === 'admin' ? t('orgs.makeMember') : t('orgs.makeAdmin')}
                     </button>{' '}

@@ -16,7 +16,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     title: t('orgs.title'),
     q,
-    orgs: orgs.map((o) => ({ slug: o.slug, name: o.name, kind: o.kind, verified: o.verified, memberCount: o.memberCount, territoryName: o.territoryName })),
+    orgs: orgs.map((o) => ({
+      slug: o.slug,
+      name: o.name,
+      kind: o.kind,
+      verified: o.verified,
+      memberCount: o.memberCount,
+      territoryName: o.territoryName,
+    })),
   };
 }
 
@@ -46,7 +53,8 @@ export default function Organizations() {
               </h2>
               <p>
                 {t(`orgs.kind.${o.kind}`)}
-                {o.territoryName ? ` · ${o.territoryName}` : ''} · {o.verified ? t('orgs.verified') : t('orgs.notVerified')} ·{' '}
+                {o.territoryName ? ` · ${o.territoryName}` : ''} ·{' '}
+                {o.verified ? t('orgs.verified') : t('orgs.notVerified')} ·{' '}
                 {t('orgs.members', { count: o.memberCount })}
               </p>
             </li>

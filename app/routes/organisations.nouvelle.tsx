@@ -50,7 +50,12 @@ export default function NewOrganization() {
           emptyLabel=""
           options={organizationKinds.map((k) => ({ value: k, label: t(`orgs.kind.${k}`) }))}
         />
-        <TextField meta={fields.siren} label={t('orgs.fields.siren')} hint={t('orgs.fields.sirenHint')} inputMode="numeric" />
+        <TextField
+          meta={fields.siren}
+          label={t('orgs.fields.siren')}
+          hint={t('orgs.fields.sirenHint')}
+          inputMode="numeric"
+        />
         <SelectField
           meta={fields.territoryCode}
           label={t('orgs.fields.territory')}
@@ -58,7 +63,12 @@ export default function NewOrganization() {
           options={territories.map((x) => ({ value: x.code, label: x.name }))}
         />
         <TextAreaField meta={fields.description} label={t('orgs.fields.description')} />
-        <TextField meta={fields.website} label={t('orgs.fields.website')} type="url" autoComplete="url" />
+        <TextField
+          meta={fields.website}
+          label={t('orgs.fields.website')}
+          type="url"
+          autoComplete="url"
+        />
         <button type="submit">{t('orgs.createSubmit')}</button>
       </Form>
     </section>

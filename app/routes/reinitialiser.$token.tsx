@@ -26,10 +26,26 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const t = await identityT(request);
   const submission = parseWithZod(await request.formData(), { schema: resetPasswordSchema(t) });
-  if (submission.status !== 'success') return data({ result: submission.reply({ hideFields: ['password', 'confirm'] }), invalidLink: false }, { status: 400 });
+  if (submission.status !== 'success')
+    return data(
+      { result: submission.reply({ hideFields: ['password', 'confirm'] }), invalidLink: false },
+      { status: 400 },
+    );
   const r = await resetPassword(context.db, params.token ?? '', submission.value.password);
-  if (!r.ok) return data({ result: submission.reply({ formErrors: [t('identity:resetPassword.invalidLink')], hideFields: ['password', 'confirm'] }), invalidLink: true }, { status: 410 });
-  return redirect('/connexion?info=reinitialise', { headers: { 'Set-Cookie': await destroySession(context, request) } });
+  if (!r.ok)
+    return data(
+      {
+        result: submission.reply({
+          formErrors: [t('identity:resetPassword.invalidLink')],
+          hideFields: ['password', 'confirm'],
+        }),
+        invalidLink: true,
+      },
+      { status: 410 },
+    );
+  return redirect('/connexion?info=reinitialise', {
+    headers: { 'Set-Cookie': await destroySession(context, request) },
+  });
 }
 
 export default function ResetPassword() {
@@ -52,8 +68,19 @@ export default function ResetPassword() {
       ) : (
         <Form method="post" className="stack" {...getFormProps(form)}>
           <FormErrors errors={form.errors} id={form.errorId} />
-          <TextField meta={fields.password} label={t('fields.newPassword')} type="password" autoComplete="new-password" hint={t('fields.passwordHint', { min: PASSWORD_MIN })} />
-          <TextField meta={fields.confirm} label={t('fields.confirmPassword')} type="password" autoComplete="new-password" />
+          <TextField
+            meta={fields.password}
+            label={t('fields.newPassword')}
+            type="password"
+            autoComplete="new-password"
+            hint={t('fields.passwordHint', { min: PASSWORD_MIN })}
+          />
+          <TextField
+            meta={fields.confirm}
+            label={t('fields.confirmPassword')}
+            type="password"
+            autoComplete="new-password"
+          />
           <button type="submit">{t('resetPassword.submit')}</button>
         </Form>
       )}

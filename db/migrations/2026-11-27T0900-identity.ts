@@ -15,7 +15,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('is_demo', 'boolean', (c) => c.notNull().defaultTo(false))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute();
-  await sql`create index users_search_idx on users using gin ((lower(email) || ' ' || lower(pseudonym)) gin_trgm_ops)`.execute(db);
+  await sql`create index users_search_idx on users using gin ((lower(email) || ' ' || lower(pseudonym)) gin_trgm_ops)`.execute(
+    db,
+  );
 
   // A session opened with a password but still waiting for the second factor is not a
   // session yet: it only opens the second-factor page.
@@ -29,13 +31,19 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('email_token')
     .addColumn('token_hash', 'text', (c) => c.primaryKey())
     .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
-    .addColumn('purpose', 'text', (c) => c.notNull().check(sql`purpose in ('verify_email', 'reset_password')`))
+    .addColumn('purpose', 'text', (c) =>
+      c.notNull().check(sql`purpose in ('verify_email', 'reset_password')`),
+    )
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('expires_at', 'timestamptz', (c) => c.notNull())
     .addColumn('used_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('email_token_user_idx').on('email_token').columns(['user_id', 'purpose']).execute();
+  await db.schema
+    .createIndex('email_token_user_idx')
+    .on('email_token')
+    .columns(['user_id', 'purpose'])
+    .execute();
 
   await db.schema
     .createTable('recovery_code')
@@ -45,7 +53,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('used_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('recovery_code_user_idx').on('recovery_code').column('user_id').execute();
+  await db.schema
+    .createIndex('recovery_code_user_idx')
+    .on('recovery_code')
+    .column('user_id')
+    .execute();
 
   // Every email is a row first; a job sends it when SMTP is configured.
   await db.schema
@@ -59,15 +71,26 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('subject', 'text', (c) => c.notNull())
     .addColumn('body_text', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('pending').check(sql`status in ('pending', 'sent', 'failed')`),
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'sent', 'failed')`),
     )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('last_error', 'text')
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('sent_at', 'timestamptz')
     .execute();
-  await db.schema.createIndex('email_outbox_created_idx').on('email_outbox').column('created_at').execute();
-  await db.schema.createIndex('email_outbox_user_idx').on('email_outbox').column('user_id').execute();
+  await db.schema
+    .createIndex('email_outbox_created_idx')
+    .on('email_outbox')
+    .column('created_at')
+    .execute();
+  await db.schema
+    .createIndex('email_outbox_user_idx')
+    .on('email_outbox')
+    .column('user_id')
+    .execute();
 
   await db.schema
     .createTable('territory')
@@ -87,7 +110,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn('slug', 'text', (c) => c.notNull().unique())
     .addColumn('name', 'text', (c) => c.notNull())
-    .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('public_body', 'business', 'association')`))
+    .addColumn('kind', 'text', (c) =>
+      c.notNull().check(sql`kind in ('public_body', 'business', 'association')`),
+    )
     .addColumn('siren', 'text', (c) => c.check(sql`siren ~ '^[0-9]{9}$'`))
     .addColumn('territory_code', 'text', (c) => c.references('territory.code'))
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
@@ -101,7 +126,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 
   await db.schema
     .createTable('membership')
-    .addColumn('organization_id', 'uuid', (c) => c.notNull().references('organization.id').onDelete('cascade'))
+    .addColumn('organization_id', 'uuid', (c) =>
+      c.notNull().references('organization.id').onDelete('cascade'),
+    )
     .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('member', 'admin')`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
@@ -112,11 +139,16 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('membership_request')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    .addColumn('organization_id', 'uuid', (c) => c.notNull().references('organization.id').onDelete('cascade'))
+    .addColumn('organization_id', 'uuid', (c) =>
+      c.notNull().references('organization.id').onDelete('cascade'),
+    )
     .addColumn('user_id', 'uuid', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('message', 'text', (c) => c.notNull().defaultTo(''))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('pending').check(sql`status in ('pending', 'approved', 'rejected')`),
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'approved', 'rejected')`),
     )
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('decided_at', 'timestamptz')
@@ -151,7 +183,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .execute();
   await db.schema.createIndex('audit_log_at_idx').on('audit_log').column('at').execute();
-  await db.schema.createIndex('audit_log_action_idx').on('audit_log').columns(['action', 'at']).execute();
+  await db.schema
+    .createIndex('audit_log_action_idx')
+    .on('audit_log')
+    .columns(['action', 'at'])
+    .execute();
   await sql`
     create function audit_log_append_only() returns trigger language plpgsql as $$
     begin
@@ -166,7 +202,11 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('legal_page')
     .addColumn('slug', 'text', (c) =>
-      c.notNull().check(sql`slug in ('mentions-legales', 'donnees-personnelles', 'conditions', 'accessibilite')`),
+      c
+        .notNull()
+        .check(
+          sql`slug in ('mentions-legales', 'donnees-personnelles', 'conditions', 'accessibilite')`,
+        ),
     )
     .addColumn('locale', 'text', (c) => c.notNull().check(sql`locale in ('fr', 'en')`))
     .addColumn('title', 'text', (c) => c.notNull())

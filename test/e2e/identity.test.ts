@@ -126,7 +126,13 @@ describe('accounts in the browser', () => {
     const db = app.database.db;
     await db
       .insertInto('users')
-      .values({ email: 'partant@example.test', pseudonym: 'Partant', password_hash: await hashPassword('je pars pour de bon'), email_verified_at: new Date(), terms_version: 1 })
+      .values({
+        email: 'partant@example.test',
+        pseudonym: 'Partant',
+        password_hash: await hashPassword('je pars pour de bon'),
+        email_verified_at: new Date(),
+        terms_version: 1,
+      })
       .execute();
     const p = await openPage(browser);
     const { page } = p;
@@ -141,7 +147,11 @@ describe('accounts in the browser', () => {
     await see(page, 'Votre compte a été supprimé.');
     await signIn(page, 'partant@example.test', 'je pars pour de bon');
     await see(page, 'Adresse électronique ou mot de passe incorrect.');
-    const row = await db.selectFrom('users').select(['pseudonym', 'deleted_at']).where('pseudonym', '=', 'compte supprimé').execute();
+    const row = await db
+      .selectFrom('users')
+      .select(['pseudonym', 'deleted_at'])
+      .where('pseudonym', '=', 'compte supprimé')
+      .execute();
     expect(row.length).toBeGreaterThanOrEqual(1);
     await p.assertAccessible();
     await p.close();
@@ -153,7 +163,14 @@ describe('administration in the browser', () => {
     const db = app.database.db;
     await db
       .insertInto('users')
-      .values({ email: 'vraie-admin@example.test', pseudonym: 'Vraie Admin', password_hash: await hashPassword('administration sérieuse'), email_verified_at: new Date(), terms_version: 1, is_admin: true })
+      .values({
+        email: 'vraie-admin@example.test',
+        pseudonym: 'Vraie Admin',
+        password_hash: await hashPassword('administration sérieuse'),
+        email_verified_at: new Date(),
+        terms_version: 1,
+        is_admin: true,
+      })
       .execute();
     const p = await openPage(browser);
     const { page } = p;
@@ -172,7 +189,9 @@ describe('administration in the browser', () => {
     await page.getByRole('button', { name: 'Rechercher' }).click();
     await page.getByRole('link', { name: 'Camille (démo)' }).click();
     await page.locator('h1', { hasText: 'Camille (démo)' }).waitFor();
-    await page.getByLabel('Territoire (la Métropole entière ou une commune)').selectOption({ label: 'Villeurbanne' });
+    await page
+      .getByLabel('Territoire (la Métropole entière ou une commune)')
+      .selectOption({ label: 'Villeurbanne' });
     await page.getByRole('button', { name: 'Ajouter' }).first().click();
     await waitForUrl(page, /info=ok/);
     await see(page, 'Territoire : Villeurbanne');

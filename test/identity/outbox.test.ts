@@ -19,13 +19,26 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 const jobsFor = async (id: string) =>
-  (await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send_email' and key = ${'email:' + id}`.execute(t.db)).rows[0]!.n;
+  (
+    await sql<{
+      n: number;
+    }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'send_email' and key = ${'email:' + id}`.execute(
+      t.db,
+    )
+  ).rows[0]!.n;
 
 describe('email outbox', () => {
   it('writes the rendered email and its job in the same transaction (or neither)', async () => {
-    const id = await t.db.transaction().execute((trx) =>
-      sendEmail(trx, { to: 'a@example.test', template: 'reset_password', locale: 'en', params: { pseudonym: 'Ana', url: 'https://x.test/r/1' } }),
-    );
+    const id = await t.db
+      .transaction()
+      .execute((trx) =>
+        sendEmail(trx, {
+          to: 'a@example.test',
+          template: 'reset_password',
+          locale: 'en',
+          params: { pseudonym: 'Ana', url: 'https://x.test/r/1' },
+        }),
+      );
     const [row] = await listOutbox(t.db, { to: 'a@example.test' });
     expect(row).toMatchObject({ subject: 'Reset your password', status: 'pending', locale: 'en' });
     expect(row!.bodyText).toContain('https://x.test/r/1');
@@ -33,7 +46,12 @@ describe('email outbox', () => {
 
     await expect(
       t.db.transaction().execute(async (trx) => {
-        await sendEmail(trx, { to: 'rolled@example.test', template: 'verify_email', locale: 'fr', params: { pseudonym: 'B', url: 'u' } });
+        await sendEmail(trx, {
+          to: 'rolled@example.test',
+          template: 'verify_email',
+          locale: 'fr',
+          params: { pseudonym: 'B', url: 'u' },
+        });
         throw new Error('rollback');
       }),
     ).rejects.toThrow('rollback');
@@ -41,14 +59,24 @@ describe('email outbox', () => {
   });
 
   it('French template by default', async () => {
-    await sendEmail(t.db, { to: 'fr@example.test', template: 'verify_email', locale: 'de', params: { pseudonym: 'Zoé', url: 'https://x.test/v' } });
+    await sendEmail(t.db, {
+      to: 'fr@example.test',
+      template: 'verify_email',
+      locale: 'de',
+      params: { pseudonym: 'Zoé', url: 'https://x.test/v' },
+    });
     const [row] = await listOutbox(t.db, { to: 'fr@example.test' });
     expect(row!.subject).toBe('Confirmez votre adresse électronique');
     expect(row!.bodyText).toContain('Bonjour Zoé');
   });
 
   it('without SMTP_URL the job leaves the row pending for admins to read', async () => {
-    const id = await sendEmail(t.db, { to: 'nosmtp@example.test', template: 'verify_email', locale: 'fr', params: { pseudonym: 'C', url: 'u' } });
+    const id = await sendEmail(t.db, {
+      to: 'nosmtp@example.test',
+      template: 'verify_email',
+      locale: 'fr',
+      params: { pseudonym: 'C', url: 'u' },
+    });
     const task = sendEmailTask({ db: t.db, config: parseConfig({ NODE_ENV: 'test' }), logger });
     await task({ id }, {} as never);
     const [row] = await listOutbox(t.db, { to: 'nosmtp@example.test' });
@@ -56,10 +84,20 @@ describe('email outbox', () => {
   });
 
   it('sends through a transport once (a second run does not send again)', async () => {
-    const id = await sendEmail(t.db, { to: 'smtp@example.test', template: 'verify_email', locale: 'fr', params: { pseudonym: 'D', url: 'u' } });
+    const id = await sendEmail(t.db, {
+      to: 'smtp@example.test',
+      template: 'verify_email',
+      locale: 'fr',
+      params: { pseudonym: 'D', url: 'u' },
+    });
     const transport = nodemailer.createTransport({ jsonTransport: true });
     const sent: string[] = [];
-    const spy = { sendMail: async (m: nodemailer.SendMailOptions) => (sent.push(String(m.to)), transport.sendMail(m)) };
+    const spy = {
+      sendMail: async (m: nodemailer.SendMailOptions) => (
+        sent.push(String(m.to)),
+        transport.sendMail(m)
+      ),
+    };
     expect(await deliverEmail(t.db, id, spy, 'terridata <noreply@x.test>')).toBe('sent');
     expect(await deliverEmail(t.db, id, spy, 'terridata <noreply@x.test>')).toBe('already-sent');
     expect(sent).toEqual(['smtp@example.test']);
@@ -70,8 +108,17 @@ describe('email outbox', () => {
 
   it('an unreachable SMTP server fails the job (to be retried) and records the error', async () => {
     const port = await freePort();
-    const id = await sendEmail(t.db, { to: 'down@example.test', template: 'verify_email', locale: 'fr', params: { pseudonym: 'E', url: 'u' } });
-    const task = sendEmailTask({ db: t.db, config: parseConfig({ NODE_ENV: 'test', SMTP_URL: `smtp://127.0.0.1:${port}` }), logger });
+    const id = await sendEmail(t.db, {
+      to: 'down@example.test',
+      template: 'verify_email',
+      locale: 'fr',
+      params: { pseudonym: 'E', url: 'u' },
+    });
+    const task = sendEmailTask({
+      db: t.db,
+      config: parseConfig({ NODE_ENV: 'test', SMTP_URL: `smtp://127.0.0.1:${port}` }),
+      logger,
+    });
     await expect(task({ id }, {} as never)).rejects.toThrow();
     const [row] = await listOutbox(t.db, { to: 'down@example.test' });
     expect(row).toMatchObject({ status: 'failed', attempts: 1 });

@@ -15,7 +15,9 @@ import { startTestServer } from '../support/server';
 import type { TestServer } from '../support/server';
 import { makeUser } from './support';
 
-const build = (await import(/* @vite-ignore */ path.join(buildDirectory(), 'server/index.js'))) as ServerBuild;
+const build = (await import(
+  /* @vite-ignore */ path.join(buildDirectory(), 'server/index.js')
+)) as ServerBuild;
 const DUMMY = '00000000-0000-4000-8000-000000000000';
 const rank = (l: AccessLevel) => accessLevels.indexOf(l);
 
@@ -29,7 +31,8 @@ interface RouteCase {
 
 function fullPath(id: string): string {
   const segments: string[] = [];
-  for (let r = build.routes[id]; r; r = r.parentId ? build.routes[r.parentId] : undefined) if (r.path) segments.unshift(r.path);
+  for (let r = build.routes[id]; r; r = r.parentId ? build.routes[r.parentId] : undefined)
+    if (r.path) segments.unshift(r.path);
   const p = segments
     .join('/')
     .split('/')
@@ -79,7 +82,9 @@ describe('route manifest', () => {
   });
 
   it('every route declares an access level', () => {
-    const undeclared = cases.filter((c) => !c.access || !accessLevels.includes(c.access)).map((c) => c.id);
+    const undeclared = cases
+      .filter((c) => !c.access || !accessLevels.includes(c.access))
+      .map((c) => c.id);
     expect(undeclared, `routes without handle.access: ${undeclared.join(', ')}`).toEqual([]);
   });
 });
@@ -91,23 +96,38 @@ const callers = [
 
 for (const caller of callers) {
   describe(`as ${caller.name}, routes above that level are refused`, () => {
-    const above = cases.filter((c) => c.access && rank(c.access) > rank(caller.level) && (c.hasLoader || c.hasAction));
-    it.each(above.map((c) => [`${c.id} (${c.access}) ${c.url}`, c] as const))('%s', async (_name, c) => {
-      const headers: Record<string, string> = {};
-      if (caller.cookie()) headers.Cookie = caller.cookie();
-      if (c.hasLoader) {
-        const res = await fetch(`${s.url}${c.url}`, { headers, redirect: 'manual' });
-        expect(refusedOrSentToSignIn(res), `GET ${c.url} answered ${res.status} ${res.headers.get('location') ?? ''}`).toBe(true);
-      }
-      if (c.hasAction) {
-        const res = await fetch(`${s.url}${c.url}`, {
-          method: 'POST',
-          headers: { ...headers, Origin: s.url, 'Content-Type': 'application/x-www-form-urlencoded' },
-          body: 'intent=dummy',
-          redirect: 'manual',
-        });
-        expect(refusedOrSentToSignIn(res), `POST ${c.url} answered ${res.status} ${res.headers.get('location') ?? ''}`).toBe(true);
-      }
-    });
+    const above = cases.filter(
+      (c) => c.access && rank(c.access) > rank(caller.level) && (c.hasLoader || c.hasAction),
+    );
+    it.each(above.map((c) => [`${c.id} (${c.access}) ${c.url}`, c] as const))(
+      '%s',
+      async (_name, c) => {
+        const headers: Record<string, string> = {};
+        if (caller.cookie()) headers.Cookie = caller.cookie();
+        if (c.hasLoader) {
+          const res = await fetch(`${s.url}${c.url}`, { headers, redirect: 'manual' });
+          expect(
+            refusedOrSentToSignIn(res),
+            `GET ${c.url} answered ${res.status} ${res.headers.get('location') ?? ''}`,
+          ).toBe(true);
+        }
+        if (c.hasAction) {
+          const res = await fetch(`${s.url}${c.url}`, {
+            method: 'POST',
+            headers: {
+              ...headers,
+              Origin: s.url,
+              'Content-Type': 'application/x-www-form-urlencoded',
+            },
+            body: 'intent=dummy',
+            redirect: 'manual',
+          });
+          expect(
+            refusedOrSentToSignIn(res),
+            `POST ${c.url} answered ${res.status} ${res.headers.get('location') ?? ''}`,
+          ).toBe(true);
+        }
+      },
+    );
   });
 }

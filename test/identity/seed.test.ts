@@ -2,7 +2,11 @@
 // demo account per role; idempotent; demo accounts sign in without a second factor.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signIn } from '../../app/domain/identity/accounts.server';
-import { demoAccounts, seedIdentityDemo, seedTerritories } from '../../app/domain/identity/demo-seed.server';
+import {
+  demoAccounts,
+  seedIdentityDemo,
+  seedTerritories,
+} from '../../app/domain/identity/demo-seed.server';
 import { getRoles } from '../../app/domain/identity/permissions.server';
 import { isValidSiren } from '../../app/domain/organizations/siren';
 import { createTestDatabase } from '../support/db';
@@ -34,8 +38,17 @@ describe('identity demo seed', () => {
   });
 
   it('has the Métropole and 3 communes as verified public bodies, a business with a valid SIREN, an association', async () => {
-    const orgs = await t.db.selectFrom('organization').select(['slug', 'kind', 'siren', 'verified_at']).orderBy('slug').execute();
-    expect(orgs.filter((o) => o.kind === 'public_body').map((o) => o.slug).sort()).toEqual([
+    const orgs = await t.db
+      .selectFrom('organization')
+      .select(['slug', 'kind', 'siren', 'verified_at'])
+      .orderBy('slug')
+      .execute();
+    expect(
+      orgs
+        .filter((o) => o.kind === 'public_body')
+        .map((o) => o.slug)
+        .sort(),
+    ).toEqual([
       'metropole-de-lyon',
       'ville-de-lyon',
       'ville-de-venissieux',
@@ -49,14 +62,28 @@ describe('identity demo seed', () => {
 
   it('every demo account signs in with its password, without a second factor, and holds its role', async () => {
     for (const a of demoAccounts) {
-      const r = await signIn(t.db, { email: a.email, password: a.password, ip: `seed-${a.role}` }, { baseUrl: 'http://x', locale: 'fr' });
+      const r = await signIn(
+        t.db,
+        { email: a.email, password: a.password, ip: `seed-${a.role}` },
+        { baseUrl: 'http://x', locale: 'fr' },
+      );
       expect(r, a.email).toMatchObject({ ok: true, secondFactor: false, termsOutdated: false });
-      const u = await t.db.selectFrom('users').select(['id', 'is_admin', 'is_demo', 'totp_enabled_at']).where('email', '=', a.email).executeTakeFirstOrThrow();
+      const u = await t.db
+        .selectFrom('users')
+        .select(['id', 'is_admin', 'is_demo', 'totp_enabled_at'])
+        .where('email', '=', a.email)
+        .executeTakeFirstOrThrow();
       expect(u.is_demo).toBe(true);
-      const roles = await getRoles(t.db, { id: u.id, isAdmin: u.is_admin, isDemo: true, totpEnabled: false });
+      const roles = await getRoles(t.db, {
+        id: u.id,
+        isAdmin: u.is_admin,
+        isDemo: true,
+        totpEnabled: false,
+      });
       expect(roles.needsSecondFactor).toBe(false);
       if (a.role === 'admin') expect(roles.isAdmin).toBe(true);
-      if (a.role === 'moderator') expect(roles.moderatorScopes).toEqual([{ kind: 'territory', code: '200046977' }]);
+      if (a.role === 'moderator')
+        expect(roles.moderatorScopes).toEqual([{ kind: 'territory', code: '200046977' }]);
     }
   });
 });

@@ -13,7 +13,12 @@ export interface PostOptions {
   ip?: string;
 }
 
-export async function post(base: string, path: string, fields: Record<string, string>, opts: PostOptions = {}) {
+export async function post(
+  base: string,
+  path: string,
+  fields: Record<string, string>,
+  opts: PostOptions = {},
+) {
   const headers: Record<string, string> = {
     'Content-Type': 'application/x-www-form-urlencoded',
     Origin: base,
@@ -21,7 +26,12 @@ export async function post(base: string, path: string, fields: Record<string, st
   };
   if (opts.cookie) headers.Cookie = opts.cookie;
   if (opts.ip) headers['X-Forwarded-For'] = opts.ip;
-  return fetch(`${base}${path}`, { method: 'POST', headers, body: new URLSearchParams(fields), redirect: 'manual' });
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers,
+    body: new URLSearchParams(fields),
+    redirect: 'manual',
+  });
 }
 
 export async function get(base: string, path: string, opts: PostOptions = {}) {
@@ -48,7 +58,15 @@ export interface MadeUser {
 
 export async function makeUser(
   db: DB,
-  opts: { email?: string; password?: string; isAdmin?: boolean; isDemo?: boolean; verified?: boolean; pseudonym?: string; totpSecret?: string } = {},
+  opts: {
+    email?: string;
+    password?: string;
+    isAdmin?: boolean;
+    isDemo?: boolean;
+    verified?: boolean;
+    pseudonym?: string;
+    totpSecret?: string;
+  } = {},
 ): Promise<MadeUser> {
   const tag = randomBytes(4).toString('hex');
   const email = opts.email ?? `u-${tag}@example.test`;
@@ -75,7 +93,11 @@ export async function sessionFor(db: DB, userId: string): Promise<string> {
   const sessionId = randomBytes(32).toString('base64url');
   await db
     .insertInto('sessions')
-    .values({ id_hash: createHash('sha256').update(sessionId).digest('hex'), user_id: userId, expires_at: new Date(Date.now() + 86_400_000) })
+    .values({
+      id_hash: createHash('sha256').update(sessionId).digest('hex'),
+      user_id: userId,
+      expires_at: new Date(Date.now() + 86_400_000),
+    })
     .execute();
   const setCookie = await createCookie('td_session', { secrets: [SECRET] }).serialize(sessionId);
   return setCookie.split(';')[0]!;
@@ -94,5 +116,15 @@ export async function lastEmailTo(db: DB, to: string) {
   return { ...row, url, path: url ? new URL(url).pathname : null };
 }
 
-export const count = async (db: DB, table: 'users' | 'organization' | 'email_outbox' | 'sessions' | 'membership') =>
-  Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+export const count = async (
+  db: DB,
+  table: 'users' | 'organization' | 'email_outbox' | 'sessions' | 'membership',
+) =>
+  Number(
+    (
+      await db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );

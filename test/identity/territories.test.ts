@@ -1,7 +1,14 @@
 // Territories: the 58 communes from the project's data file, "which commune contains this
 // point", and the idempotent loader into the territory table.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { communeAt, communes, loadTerritories, listTerritories, polygonContains, METROPOLE } from '../../app/domain/territories/territories.server';
+import {
+  communeAt,
+  communes,
+  loadTerritories,
+  listTerritories,
+  polygonContains,
+  METROPOLE,
+} from '../../app/domain/territories/territories.server';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 
@@ -27,8 +34,20 @@ describe('communeAt (point in polygon)', () => {
 
   it('respects holes and edges of a polygon', () => {
     const square: [number, number][][] = [
-      [[0, 0], [10, 0], [10, 10], [0, 10], [0, 0]],
-      [[4, 4], [6, 4], [6, 6], [4, 6], [4, 4]],
+      [
+        [0, 0],
+        [10, 0],
+        [10, 10],
+        [0, 10],
+        [0, 0],
+      ],
+      [
+        [4, 4],
+        [6, 4],
+        [6, 6],
+        [4, 6],
+        [4, 4],
+      ],
     ];
     expect(polygonContains(square, 1, 1)).toBe(true);
     expect(polygonContains(square, 5, 5)).toBe(false); // in the hole
@@ -40,8 +59,12 @@ describe('communeAt (point in polygon)', () => {
     expect(communes()).toHaveLength(58);
     let found = 0;
     for (const c of communes()) {
-      const ring = c.geometry.type === 'Polygon' ? c.geometry.coordinates[0]! : c.geometry.coordinates[0]![0]!;
-      const [x, y] = ring.reduce(([ax, ay], [bx, by]) => [ax + bx / ring.length, ay + by / ring.length], [0, 0]);
+      const ring =
+        c.geometry.type === 'Polygon' ? c.geometry.coordinates[0]! : c.geometry.coordinates[0]![0]!;
+      const [x, y] = ring.reduce(
+        ([ax, ay], [bx, by]) => [ax + bx / ring.length, ay + by / ring.length],
+        [0, 0],
+      );
       const at = communeAt(x, y);
       if (at?.code === c.code) found++;
     }
@@ -53,10 +76,19 @@ describe('territory table', () => {
   it('loads the Métropole and its 58 communes, idempotently', async () => {
     expect(await loadTerritories(t.db)).toBe(59);
     expect(await loadTerritories(t.db)).toBe(59);
-    const rows = await t.db.selectFrom('territory').select(['code', 'kind', 'parent_code', 'name']).execute();
+    const rows = await t.db
+      .selectFrom('territory')
+      .select(['code', 'kind', 'parent_code', 'name'])
+      .execute();
     expect(rows).toHaveLength(59);
-    expect(rows.filter((r) => r.kind === 'commune').every((r) => r.parent_code === METROPOLE.code)).toBe(true);
-    const lyon = await t.db.selectFrom('territory').selectAll().where('code', '=', '69123').executeTakeFirstOrThrow();
+    expect(
+      rows.filter((r) => r.kind === 'commune').every((r) => r.parent_code === METROPOLE.code),
+    ).toBe(true);
+    const lyon = await t.db
+      .selectFrom('territory')
+      .selectAll()
+      .where('code', '=', '69123')
+      .executeTakeFirstOrThrow();
     expect(lyon.postal_codes).toContain('69001');
     expect(lyon.bbox).toHaveLength(4);
     const list = await listTerritories(t.db);

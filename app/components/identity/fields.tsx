@@ -6,7 +6,9 @@ import type { FieldMetadata } from '@conform-to/react';
 type Meta = FieldMetadata<string | undefined, Record<string, unknown>, string[]>;
 
 function describedBy(meta: Meta, hintId?: string) {
-  return [hintId, meta.errors?.length ? meta.errorId : undefined].filter(Boolean).join(' ') || undefined;
+  return (
+    [hintId, meta.errors?.length ? meta.errorId : undefined].filter(Boolean).join(' ') || undefined
+  );
 }
 
 export function FieldError({ meta }: { meta: Meta }) {
@@ -55,7 +57,17 @@ export function TextField({
   );
 }
 
-export function TextAreaField({ meta, label, hint, rows = 6 }: { meta: Meta; label: string; hint?: string; rows?: number }) {
+export function TextAreaField({
+  meta,
+  label,
+  hint,
+  rows = 6,
+}: {
+  meta: Meta;
+  label: string;
+  hint?: string;
+  rows?: number;
+}) {
   const hintId = hint ? `${meta.id}-hint` : undefined;
   const props = getTextareaProps(meta);
   return (
@@ -66,7 +78,12 @@ export function TextAreaField({ meta, label, hint, rows = 6 }: { meta: Meta; lab
           {hint}
         </p>
       ) : null}
-      <textarea {...props} key={props.key} rows={rows} aria-describedby={describedBy(meta, hintId)} />
+      <textarea
+        {...props}
+        key={props.key}
+        rows={rows}
+        aria-describedby={describedBy(meta, hintId)}
+      />
       <FieldError meta={meta} />
     </div>
   );
@@ -113,7 +130,12 @@ export function CheckboxField({ meta, label }: { meta: Meta; label: React.ReactN
   return (
     <div>
       <label htmlFor={meta.id} className="checkbox-label">
-        <input {...props} key={props.key} aria-describedby={meta.errors?.length ? meta.errorId : undefined} /> {label}
+        <input
+          {...props}
+          key={props.key}
+          aria-describedby={meta.errors?.length ? meta.errorId : undefined}
+        />{' '}
+        {label}
       </label>
       <FieldError meta={meta} />
     </div>

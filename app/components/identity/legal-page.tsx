@@ -12,7 +12,13 @@ export interface LegalPageData {
   canEdit: boolean;
 }
 
-export function LegalPageView({ page, showVersion = false }: { page: LegalPageData; showVersion?: boolean }) {
+export function LegalPageView({
+  page,
+  showVersion = false,
+}: {
+  page: LegalPageData;
+  showVersion?: boolean;
+}) {
   const { t, i18n } = useTranslation('identity');
   return (
     <article aria-labelledby="legal-title" className="legal-page">
@@ -30,7 +36,11 @@ export function LegalPageView({ page, showVersion = false }: { page: LegalPageDa
       ))}
       {page.updatedAt ? (
         <p className="hint">
-          {t('terms.updated', { date: new Date(page.updatedAt).toLocaleDateString(i18n.language === 'en' ? 'en-GB' : 'fr-FR') })}
+          {t('terms.updated', {
+            date: new Date(page.updatedAt).toLocaleDateString(
+              i18n.language === 'en' ? 'en-GB' : 'fr-FR',
+            ),
+          })}
         </p>
       ) : null}
       {page.canEdit ? (

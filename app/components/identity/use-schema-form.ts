@@ -7,7 +7,9 @@ import { useTranslation } from 'react-i18next';
 import type { z } from 'zod';
 import type { Translate } from '~/domain/identity/identity.schema';
 
-export function useSchemaForm<S extends z.ZodType<Record<string, unknown>, Record<string, unknown>>>(
+export function useSchemaForm<
+  S extends z.ZodType<Record<string, unknown>, Record<string, unknown>>,
+>(
   makeSchema: (t: Translate) => S,
   lastResult: SubmissionResult<string[]> | null | undefined,
   opts: { id?: string; defaultValue?: Record<string, unknown> } = {},

@@ -59,12 +59,18 @@ export async function listAuditLog(db: DB, f: AuditFilter = {}): Promise<AuditEn
     ])
     .orderBy('audit_log.id', 'desc')
     .limit(Math.min(f.limit ?? 100, 500));
-  if (f.action) q = q.where('audit_log.action', 'like', `${f.action.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
-  if (f.actor) q = q.where(sql<boolean>`(users.pseudonym ilike ${'%' + f.actor + '%'} or users.email ilike ${'%' + f.actor + '%'})`);
+  if (f.action)
+    q = q.where('audit_log.action', 'like', `${f.action.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+  if (f.actor)
+    q = q.where(
+      sql<boolean>`(users.pseudonym ilike ${'%' + f.actor + '%'} or users.email ilike ${'%' + f.actor + '%'})`,
+    );
   if (f.target) q = q.where('audit_log.target_id', '=', f.target);
   if (f.before) q = q.where('audit_log.id', '<', f.before);
   return q.execute();
 }
 
 export const distinctAuditActions = async (db: DB) =>
-  (await db.selectFrom('audit_log').select('action').distinct().orderBy('action').execute()).map((r) => r.action);
+  (await db.selectFrom('audit_log').select('action').distinct().orderBy('action').execute()).map(
+    (r) => r.action,
+  );

@@ -19,7 +19,10 @@ export interface UserSummary {
   deleted: boolean;
 }
 
-export async function searchUsers(db: DB, opts: { q?: string; role?: 'admin' | 'moderator'; limit?: number } = {}): Promise<UserSummary[]> {
+export async function searchUsers(
+  db: DB,
+  opts: { q?: string; role?: 'admin' | 'moderator'; limit?: number } = {},
+): Promise<UserSummary[]> {
   let q = db
     .selectFrom('users')
     .select([
@@ -46,7 +49,15 @@ export async function searchUsers(db: DB, opts: { q?: string; role?: 'admin' | '
     q = q.where(sql<boolean>`(lower(users.email) || ' ' || lower(users.pseudonym)) like ${like}`);
   }
   if (opts.role === 'admin') q = q.where('users.is_admin', '=', true);
-  if (opts.role === 'moderator') q = q.where((eb) => eb.exists(eb.selectFrom('moderator_scope').select('id').whereRef('moderator_scope.user_id', '=', 'users.id')));
+  if (opts.role === 'moderator')
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('moderator_scope')
+          .select('id')
+          .whereRef('moderator_scope.user_id', '=', 'users.id'),
+      ),
+    );
   return (await q.execute()).map((r) => ({ ...r, scopeCount: r.scopeCount ?? 0 }));
 }
 
@@ -54,7 +65,18 @@ export async function getUserForAdmin(db: DB, userId: string) {
   if (!/^[0-9a-f-]{36}$/i.test(userId)) return null;
   const u = await db
     .selectFrom('users')
-    .select(['id', 'email', 'pseudonym', 'is_admin', 'is_demo', 'email_verified_at', 'totp_enabled_at', 'created_at', 'deleted_at', 'locale'])
+    .select([
+      'id',
+      'email',
+      'pseudonym',
+      'is_admin',
+      'is_demo',
+      'email_verified_at',
+      'totp_enabled_at',
+      'created_at',
+      'deleted_at',
+      'locale',
+    ])
     .where('id', '=', userId)
     .executeTakeFirst();
   if (!u) return null;
@@ -68,17 +90,37 @@ export async function getUserForAdmin(db: DB, userId: string) {
   return { ...u, scopes, memberships };
 }
 
-export async function setAdmin(db: DB, actorId: string, userId: string, isAdmin: boolean): Promise<'ok' | 'self' | 'missing'> {
+export async function setAdmin(
+  db: DB,
+  actorId: string,
+  userId: string,
+  isAdmin: boolean,
+): Promise<'ok' | 'self' | 'missing'> {
   if (actorId === userId && !isAdmin) return 'self';
   return db.transaction().execute(async (trx) => {
-    const r = await trx.updateTable('users').set({ is_admin: isAdmin }).where('id', '=', userId).where('deleted_at', 'is', null).executeTakeFirst();
+    const r = await trx
+      .updateTable('users')
+      .set({ is_admin: isAdmin })
+      .where('id', '=', userId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     if (!Number(r.numUpdatedRows)) return 'missing' as const;
-    await appendAuditLog(trx, { actorId, action: isAdmin ? 'user.admin_grant' : 'user.admin_revoke', targetType: 'user', targetId: userId });
+    await appendAuditLog(trx, {
+      actorId,
+      action: isAdmin ? 'user.admin_grant' : 'user.admin_revoke',
+      targetType: 'user',
+      targetId: userId,
+    });
     return 'ok' as const;
   });
 }
 
-export async function addModeratorScope(db: DB, actorId: string, userId: string, scope: ModeratorScope): Promise<boolean> {
+export async function addModeratorScope(
+  db: DB,
+  actorId: string,
+  userId: string,
+  scope: ModeratorScope,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const r = await trx
       .insertInto('moderator_scope')
@@ -87,12 +129,23 @@ export async function addModeratorScope(db: DB, actorId: string, userId: string,
       .returning('id')
       .executeTakeFirst();
     if (!r) return false;
-    await appendAuditLog(trx, { actorId, action: 'user.moderator_scope_grant', targetType: 'user', targetId: userId, details: { ...scope } });
+    await appendAuditLog(trx, {
+      actorId,
+      action: 'user.moderator_scope_grant',
+      targetType: 'user',
+      targetId: userId,
+      details: { ...scope },
+    });
     return true;
   });
 }
 
-export async function removeModeratorScope(db: DB, actorId: string, userId: string, scope: ModeratorScope): Promise<boolean> {
+export async function removeModeratorScope(
+  db: DB,
+  actorId: string,
+  userId: string,
+  scope: ModeratorScope,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const r = await trx
       .deleteFrom('moderator_scope')
@@ -101,16 +154,29 @@ export async function removeModeratorScope(db: DB, actorId: string, userId: stri
       .where('code', '=', scope.code)
       .executeTakeFirst();
     if (!Number(r.numDeletedRows)) return false;
-    await appendAuditLog(trx, { actorId, action: 'user.moderator_scope_revoke', targetType: 'user', targetId: userId, details: { ...scope } });
+    await appendAuditLog(trx, {
+      actorId,
+      action: 'user.moderator_scope_revoke',
+      targetType: 'user',
+      targetId: userId,
+      details: { ...scope },
+    });
     return true;
   });
 }
 
 export async function adminDashboardCounts(db: DB) {
-  const r = await sql<{ users: number; unverifiedOrgs: number; pendingEmails: number; failedEmails: number }>`
+  const r = await sql<{
+    users: number;
+    unverifiedOrgs: number;
+    pendingEmails: number;
+    failedEmails: number;
+  }>`
     select (select count(*) from users where deleted_at is null)::int as users,
            (select count(*) from organization where verified_at is null)::int as "unverifiedOrgs",
            (select count(*) from email_outbox where status = 'pending')::int as "pendingEmails",
-           (select count(*) from email_outbox where status = 'failed')::int as "failedEmails"`.execute(db);
+           (select count(*) from email_outbox where status = 'failed')::int as "failedEmails"`.execute(
+    db,
+  );
   return r.rows[0]!;
 }

@@ -47,23 +47,41 @@ export async function deliverEmail(
   transport: Pick<Transporter, 'sendMail'> | null,
   from: string,
 ): Promise<DeliveryResult> {
-  const row = await db.selectFrom('email_outbox').selectAll().where('id', '=', Number(id)).executeTakeFirst();
+  const row = await db
+    .selectFrom('email_outbox')
+    .selectAll()
+    .where('id', '=', Number(id))
+    .executeTakeFirst();
   if (!row) return 'missing';
   if (row.status === 'sent') return 'already-sent';
   if (!transport) return 'no-smtp';
   try {
-    await transport.sendMail({ from, to: row.to_address, subject: row.subject, text: row.body_text });
+    await transport.sendMail({
+      from,
+      to: row.to_address,
+      subject: row.subject,
+      text: row.body_text,
+    });
   } catch (e) {
     await db
       .updateTable('email_outbox')
-      .set((eb) => ({ attempts: eb('attempts', '+', 1), last_error: String((e as Error).message).slice(0, 500), status: 'failed' }))
+      .set((eb) => ({
+        attempts: eb('attempts', '+', 1),
+        last_error: String((e as Error).message).slice(0, 500),
+        status: 'failed',
+      }))
       .where('id', '=', row.id)
       .execute();
     throw e;
   }
   await db
     .updateTable('email_outbox')
-    .set((eb) => ({ status: 'sent', sent_at: new Date(), attempts: eb('attempts', '+', 1), last_error: null }))
+    .set((eb) => ({
+      status: 'sent',
+      sent_at: new Date(),
+      attempts: eb('attempts', '+', 1),
+      last_error: null,
+    }))
     .where('id', '=', row.id)
     .execute();
   return 'sent';
@@ -83,7 +101,10 @@ export interface OutboxRow {
   sentAt: Date | null;
 }
 
-export async function listOutbox(db: DB, opts: { to?: string; limit?: number } = {}): Promise<OutboxRow[]> {
+export async function listOutbox(
+  db: DB,
+  opts: { to?: string; limit?: number } = {},
+): Promise<OutboxRow[]> {
   let q = db
     .selectFrom('email_outbox')
     .select([
@@ -101,6 +122,7 @@ export async function listOutbox(db: DB, opts: { to?: string; limit?: number } =
     ])
     .orderBy('id', 'desc')
     .limit(opts.limit ?? 100);
-  if (opts.to) q = q.where('to_address', 'ilike', `%${opts.to.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+  if (opts.to)
+    q = q.where('to_address', 'ilike', `%${opts.to.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
   return q.execute();
 }

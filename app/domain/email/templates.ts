@@ -11,16 +11,27 @@ type Template = Record<EmailLocale, (p: Params) => Rendered>;
 
 const signature = { fr: '\n\n— terridata', en: '\n\n— terridata' };
 
-
 /** What happened to a contribution, in words, for the contribution_event email. */
 const contributionEvents: Record<string, Record<EmailLocale, string>> = {
-  approved: { fr: 'a été approuvée ; elle sera publiée dans quelques instants', en: 'was approved; it will be published in a moment' },
-  second_review: { fr: 'a reçu une première approbation ; une seconde relecture est en cours', en: 'received a first approval; a second review is under way' },
+  approved: {
+    fr: 'a été approuvée ; elle sera publiée dans quelques instants',
+    en: 'was approved; it will be published in a moment',
+  },
+  second_review: {
+    fr: 'a reçu une première approbation ; une seconde relecture est en cours',
+    en: 'received a first approval; a second review is under way',
+  },
   rejected: { fr: 'a été refusée', en: 'was rejected' },
-  changes_requested: { fr: 'appelle des modifications de votre part', en: 'needs changes from you' },
+  changes_requested: {
+    fr: 'appelle des modifications de votre part',
+    en: 'needs changes from you',
+  },
   published: { fr: 'est publiée dans le catalogue', en: 'is published in the catalogue' },
   retracted: { fr: 'a été dépubliée', en: 'was retracted' },
-  claim_broken: { fr: 'vous a été retirée par un administrateur', en: 'was taken from you by an administrator' },
+  claim_broken: {
+    fr: 'vous a été retirée par un administrateur',
+    en: 'was taken from you by an administrator',
+  },
   reply: { fr: 'a reçu un nouveau message', en: 'has a new message' },
 };
 

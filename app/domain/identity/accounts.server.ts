@@ -60,7 +60,13 @@ export async function signUp(
   }
 }
 
-async function sendVerification(trx: DB, userId: string, email: string, pseudonym: string, mailing: Mailing) {
+async function sendVerification(
+  trx: DB,
+  userId: string,
+  email: string,
+  pseudonym: string,
+  mailing: Mailing,
+) {
   const token = await createEmailToken(trx, userId, 'verify_email', email);
   await sendEmail(trx, {
     to: email,
@@ -71,7 +77,9 @@ async function sendVerification(trx: DB, userId: string, email: string, pseudony
   });
 }
 
-export type VerifyEmailResult = { ok: true; userId: string; changed: boolean } | { ok: false; code: 'invalidLink' | 'emailTaken' };
+export type VerifyEmailResult =
+  | { ok: true; userId: string; changed: boolean }
+  | { ok: false; code: 'invalidLink' | 'emailTaken' };
 
 /** Confirms an address: the first one, or a new one asked for from the account page. */
 export async function verifyEmail(db: DB, token: string): Promise<VerifyEmailResult> {
@@ -86,14 +94,24 @@ export async function verifyEmail(db: DB, token: string): Promise<VerifyEmailRes
       .executeTakeFirst();
     if (!user) return { ok: false, code: 'invalidLink' } as const;
     if (user.email.toLowerCase() === t.email.toLowerCase()) {
-      await trx.updateTable('users').set({ email_verified_at: sql`coalesce(email_verified_at, now())` }).where('id', '=', t.userId).execute();
+      await trx
+        .updateTable('users')
+        .set({ email_verified_at: sql`coalesce(email_verified_at, now())` })
+        .where('id', '=', t.userId)
+        .execute();
       return { ok: true, userId: t.userId, changed: false } as const;
     }
-    if (user.pending_email?.toLowerCase() !== t.email.toLowerCase()) return { ok: false, code: 'invalidLink' } as const;
+    if (user.pending_email?.toLowerCase() !== t.email.toLowerCase())
+      return { ok: false, code: 'invalidLink' } as const;
     if (await emailTaken(trx, t.email, t.userId)) return { ok: false, code: 'emailTaken' } as const;
     await trx
       .updateTable('users')
-      .set({ email: t.email, pending_email: null, email_verified_at: sql`now()`, updated_at: sql`now()` })
+      .set({
+        email: t.email,
+        pending_email: null,
+        email_verified_at: sql`now()`,
+        updated_at: sql`now()`,
+      })
       .where('id', '=', t.userId)
       .execute();
     return { ok: true, userId: t.userId, changed: true } as const;
@@ -103,7 +121,12 @@ export async function verifyEmail(db: DB, token: string): Promise<VerifyEmailRes
 // Sign-in throttling: 10 failures on one account within a minute lock it for 15 minutes,
 // whether or not the account exists (the key is the address typed); 30 attempts a minute
 // per IP address.
-export const SIGN_IN_LIMITS = { failuresPerAccount: 10, failureWindowSeconds: 60, lockSeconds: 900, perIpPerMinute: 30 };
+export const SIGN_IN_LIMITS = {
+  failuresPerAccount: 10,
+  failureWindowSeconds: 60,
+  lockSeconds: 900,
+  perIpPerMinute: 30,
+};
 
 const failKey = (email: string) => `signin-fail:${email.toLowerCase()}`;
 const lockKey = (email: string) => `signin-lock:${email.toLowerCase()}`;
@@ -118,21 +141,39 @@ async function lockedFor(db: DB, email: string): Promise<number> {
 
 export type SignInResult =
   | { ok: true; userId: string; secondFactor: boolean; termsOutdated: boolean; locale: string }
-  | { ok: false; code: 'invalidCredentials' | 'tooManyAttempts' | 'emailNotVerified'; retryAfter?: number };
+  | {
+      ok: false;
+      code: 'invalidCredentials' | 'tooManyAttempts' | 'emailNotVerified';
+      retryAfter?: number;
+    };
 
 export async function signIn(
   db: DB,
   input: { email: string; password: string; ip: string },
   mailing: Mailing,
 ): Promise<SignInResult> {
-  const ipLimit = await consumeRateLimit(db, `signin-ip:${input.ip}`, { limit: SIGN_IN_LIMITS.perIpPerMinute, windowSeconds: 60 });
-  if (!ipLimit.allowed) return { ok: false, code: 'tooManyAttempts', retryAfter: ipLimit.retryAfter };
+  const ipLimit = await consumeRateLimit(db, `signin-ip:${input.ip}`, {
+    limit: SIGN_IN_LIMITS.perIpPerMinute,
+    windowSeconds: 60,
+  });
+  if (!ipLimit.allowed)
+    return { ok: false, code: 'tooManyAttempts', retryAfter: ipLimit.retryAfter };
   const locked = await lockedFor(db, input.email);
   if (locked) return { ok: false, code: 'tooManyAttempts', retryAfter: locked };
 
   const user = await db
     .selectFrom('users')
-    .select(['id', 'email', 'pseudonym', 'locale', 'password_hash', 'email_verified_at', 'totp_enabled_at', 'is_demo', 'terms_version'])
+    .select([
+      'id',
+      'email',
+      'pseudonym',
+      'locale',
+      'password_hash',
+      'email_verified_at',
+      'totp_enabled_at',
+      'is_demo',
+      'terms_version',
+    ])
     .where(sql<string>`lower(email)`, '=', input.email.toLowerCase())
     .where('deleted_at', 'is', null)
     .executeTakeFirst();
@@ -144,7 +185,9 @@ export async function signIn(
     });
     if (fails.hits >= SIGN_IN_LIMITS.failuresPerAccount) {
       await sql`insert into rate_limit (key, window_start, hits) values (${lockKey(input.email)}, now(), 1)
-        on conflict (key) do update set window_start = now(), hits = rate_limit.hits + 1`.execute(db);
+        on conflict (key) do update set window_start = now(), hits = rate_limit.hits + 1`.execute(
+        db,
+      );
       await resetRateLimit(db, failKey(input.email));
     }
     return { ok: false, code: 'invalidCredentials' };
@@ -152,8 +195,19 @@ export async function signIn(
   await resetRateLimit(db, failKey(input.email));
   if (!user.email_verified_at) {
     // Send a fresh link, at most once every 10 minutes.
-    const resend = await consumeRateLimit(db, `verify-resend:${user.id}`, { limit: 1, windowSeconds: 600 });
-    if (resend.allowed) await db.transaction().execute((trx) => sendVerification(trx, user.id, user.email, user.pseudonym, { ...mailing, locale: user.locale }));
+    const resend = await consumeRateLimit(db, `verify-resend:${user.id}`, {
+      limit: 1,
+      windowSeconds: 600,
+    });
+    if (resend.allowed)
+      await db
+        .transaction()
+        .execute((trx) =>
+          sendVerification(trx, user.id, user.email, user.pseudonym, {
+            ...mailing,
+            locale: user.locale,
+          }),
+        );
     return { ok: false, code: 'emailNotVerified' };
   }
   const terms = await currentTermsVersion(db);
@@ -167,9 +221,17 @@ export async function signIn(
 }
 
 /** Always the same answer to the visitor; an email only if the account exists. */
-export async function requestPasswordReset(db: DB, email: string, mailing: Mailing, ip: string): Promise<void> {
+export async function requestPasswordReset(
+  db: DB,
+  email: string,
+  mailing: Mailing,
+  ip: string,
+): Promise<void> {
   const perIp = await consumeRateLimit(db, `reset-ip:${ip}`, { limit: 20, windowSeconds: 3600 });
-  const perAccount = await consumeRateLimit(db, `reset-acct:${email.toLowerCase()}`, { limit: 3, windowSeconds: 3600 });
+  const perAccount = await consumeRateLimit(db, `reset-acct:${email.toLowerCase()}`, {
+    limit: 3,
+    windowSeconds: 3600,
+  });
   if (!perIp.allowed || !perAccount.allowed) return;
   await db.transaction().execute(async (trx) => {
     const user = await trx
@@ -191,7 +253,11 @@ export async function requestPasswordReset(db: DB, email: string, mailing: Maili
 }
 
 /** Sets a new password from a reset link (single use, 1 hour); every session ends. */
-export async function resetPassword(db: DB, token: string, password: string): Promise<{ ok: true; userId: string } | { ok: false }> {
+export async function resetPassword(
+  db: DB,
+  token: string,
+  password: string,
+): Promise<{ ok: true; userId: string } | { ok: false }> {
   const passwordHash = await hashPassword(password);
   return db.transaction().execute(async (trx) => {
     const t = await consumeEmailToken(trx, token, 'reset_password');
@@ -216,7 +282,11 @@ export async function resetPassword(db: DB, token: string, password: string): Pr
 }
 
 async function checkPassword(db: DB, userId: string, password: string): Promise<boolean> {
-  const u = await db.selectFrom('users').select('password_hash').where('id', '=', userId).executeTakeFirst();
+  const u = await db
+    .selectFrom('users')
+    .select('password_hash')
+    .where('id', '=', userId)
+    .executeTakeFirst();
   return verifyPassword(u?.password_hash ?? null, password);
 }
 
@@ -226,16 +296,25 @@ export async function changePassword(
   input: { current: string; password: string },
   keepSessionHash: string,
 ): Promise<{ ok: true } | FieldErrorResult<'current'>> {
-  if (!(await checkPassword(db, userId, input.current))) return { ok: false, field: 'current', code: 'wrongPassword' };
+  if (!(await checkPassword(db, userId, input.current)))
+    return { ok: false, field: 'current', code: 'wrongPassword' };
   const passwordHash = await hashPassword(input.password);
   await db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: sql`now()` }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('users')
+      .set({ password_hash: passwordHash, updated_at: sql`now()` })
+      .where('id', '=', userId)
+      .execute();
     await destroyAllSessions(trx, userId, keepSessionHash);
   });
   return { ok: true };
 }
 
-export async function updateProfile(db: DB, userId: string, input: { pseudonym: string; locale: 'fr' | 'en' }): Promise<void> {
+export async function updateProfile(
+  db: DB,
+  userId: string,
+  input: { pseudonym: string; locale: 'fr' | 'en' },
+): Promise<void> {
   await db
     .updateTable('users')
     .set({ pseudonym: input.pseudonym, locale: input.locale, updated_at: sql`now()` })
@@ -250,7 +329,8 @@ export async function requestEmailChange(
   input: { email: string; password: string },
   mailing: Mailing,
 ): Promise<{ ok: true } | FieldErrorResult<'email' | 'password'>> {
-  if (!(await checkPassword(db, userId, input.password))) return { ok: false, field: 'password', code: 'wrongPassword' };
+  if (!(await checkPassword(db, userId, input.password)))
+    return { ok: false, field: 'password', code: 'wrongPassword' };
   if (await emailTaken(db, input.email)) return { ok: false, field: 'email', code: 'emailTaken' };
   await db.transaction().execute(async (trx) => {
     const u = await trx
@@ -267,7 +347,19 @@ export async function requestEmailChange(
 export async function getAccount(db: DB, userId: string) {
   return db
     .selectFrom('users')
-    .select(['id', 'email', 'pending_email', 'pseudonym', 'locale', 'email_verified_at', 'created_at', 'is_demo', 'totp_enabled_at', 'is_admin', 'terms_version'])
+    .select([
+      'id',
+      'email',
+      'pending_email',
+      'pseudonym',
+      'locale',
+      'email_verified_at',
+      'created_at',
+      'is_demo',
+      'totp_enabled_at',
+      'is_admin',
+      'terms_version',
+    ])
     .where('id', '=', userId)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();

@@ -8,11 +8,36 @@ import { communeByCode, loadTerritories, METROPOLE } from '../territories/territ
 import { hashPassword } from './passwords.server';
 
 export const demoAccounts = [
-  { email: 'citoyen@demo.terridata.fr', password: 'citoyen-demo-2026', pseudonym: 'Camille (démo)', role: 'citizen' },
-  { email: 'partenaire@demo.terridata.fr', password: 'partenaire-demo-2026', pseudonym: 'Vélos Lumière (démo)', role: 'partner' },
-  { email: 'agent@demo.terridata.fr', password: 'agent-demo-2026', pseudonym: 'Agent Métropole (démo)', role: 'public-body' },
-  { email: 'moderateur@demo.terridata.fr', password: 'moderateur-demo-2026', pseudonym: 'Modération (démo)', role: 'moderator' },
-  { email: 'admin@demo.terridata.fr', password: 'admin-demo-2026', pseudonym: 'Administration (démo)', role: 'admin' },
+  {
+    email: 'citoyen@demo.terridata.fr',
+    password: 'citoyen-demo-2026',
+    pseudonym: 'Camille (démo)',
+    role: 'citizen',
+  },
+  {
+    email: 'partenaire@demo.terridata.fr',
+    password: 'partenaire-demo-2026',
+    pseudonym: 'Vélos Lumière (démo)',
+    role: 'partner',
+  },
+  {
+    email: 'agent@demo.terridata.fr',
+    password: 'agent-demo-2026',
+    pseudonym: 'Agent Métropole (démo)',
+    role: 'public-body',
+  },
+  {
+    email: 'moderateur@demo.terridata.fr',
+    password: 'moderateur-demo-2026',
+    pseudonym: 'Modération (démo)',
+    role: 'moderator',
+  },
+  {
+    email: 'admin@demo.terridata.fr',
+    password: 'admin-demo-2026',
+    pseudonym: 'Administration (démo)',
+    role: 'admin',
+  },
 ] as const;
 
 const communeBodies = ['69123', '69266', '69259'];
@@ -24,12 +49,16 @@ const demoOrganizations = [
     kind: 'public_body',
     siren: METROPOLE.code,
     territory: METROPOLE.code,
-    description: 'La collectivité territoriale qui ouvre ce catalogue de données avec ses 58 communes.',
+    description:
+      'La collectivité territoriale qui ouvre ce catalogue de données avec ses 58 communes.',
   },
   ...communeBodies.map((code) => {
     const c = communeByCode(code)!;
     return {
-      slug: `ville-de-${c.name.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '')}`,
+      slug: `ville-de-${c.name
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '')}`,
       name: `Ville de ${c.name}`,
       kind: 'public_body',
       siren: c.siren,
@@ -43,7 +72,8 @@ const demoOrganizations = [
     kind: 'business',
     siren: '123456782',
     territory: '69123',
-    description: 'Entreprise fictive de location de vélos, titulaire d’un marché public avec clause de données ouvertes (démonstration).',
+    description:
+      'Entreprise fictive de location de vélos, titulaire d’un marché public avec clause de données ouvertes (démonstration).',
   },
   {
     slug: 'amis-des-berges-du-rhone',
@@ -66,7 +96,15 @@ export async function seedIdentityDemo(db: DB): Promise<void> {
   for (const o of demoOrganizations) {
     const row = await db
       .insertInto('organization')
-      .values({ slug: o.slug, name: o.name, kind: o.kind, siren: o.siren, territory_code: o.territory, description: o.description, verified_at: sql`now()` })
+      .values({
+        slug: o.slug,
+        name: o.name,
+        kind: o.kind,
+        siren: o.siren,
+        territory_code: o.territory,
+        description: o.description,
+        verified_at: sql`now()`,
+      })
       .onConflict((oc) => oc.column('slug').doUpdateSet({ slug: sql`excluded.slug` }))
       .returning('id')
       .executeTakeFirstOrThrow();
@@ -114,7 +152,12 @@ export async function seedIdentityDemo(db: DB): Promise<void> {
   }
   await db
     .insertInto('moderator_scope')
-    .values({ user_id: userIds.get('moderator')!, kind: 'territory', code: METROPOLE.code, granted_by: userIds.get('admin')! })
+    .values({
+      user_id: userIds.get('moderator')!,
+      kind: 'territory',
+      code: METROPOLE.code,
+      granted_by: userIds.get('admin')!,
+    })
     .onConflict((oc) => oc.columns(['user_id', 'kind', 'code']).doNothing())
     .execute();
 }

@@ -50,13 +50,22 @@ export const forgotPasswordSchema = (t: Translate) => z.object({ email: email(t)
 export const resetPasswordSchema = (t: Translate) =>
   z
     .object({ password: password(t), confirm: z.string({ error: t('identity:errors.required') }) })
-    .refine((v) => v.password === v.confirm, { path: ['confirm'], message: t('identity:errors.passwordMismatch') });
+    .refine((v) => v.password === v.confirm, {
+      path: ['confirm'],
+      message: t('identity:errors.passwordMismatch'),
+    });
 
 export const profileSchema = (t: Translate) =>
-  z.object({ pseudonym: pseudonymSchema(t), locale: z.enum(['fr', 'en'], { error: t('identity:errors.invalid') }) });
+  z.object({
+    pseudonym: pseudonymSchema(t),
+    locale: z.enum(['fr', 'en'], { error: t('identity:errors.invalid') }),
+  });
 
 export const changeEmailSchema = (t: Translate) =>
-  z.object({ email: email(t), password: z.string({ error: t('identity:errors.required') }).max(PASSWORD_MAX) });
+  z.object({
+    email: email(t),
+    password: z.string({ error: t('identity:errors.required') }).max(PASSWORD_MAX),
+  });
 
 export const changePasswordSchema = (t: Translate) =>
   z
@@ -65,7 +74,10 @@ export const changePasswordSchema = (t: Translate) =>
       password: password(t),
       confirm: z.string({ error: t('identity:errors.required') }),
     })
-    .refine((v) => v.password === v.confirm, { path: ['confirm'], message: t('identity:errors.passwordMismatch') });
+    .refine((v) => v.password === v.confirm, {
+      path: ['confirm'],
+      message: t('identity:errors.passwordMismatch'),
+    });
 
 export const totpCodeSchema = (t: Translate) =>
   z.object({
@@ -73,7 +85,9 @@ export const totpCodeSchema = (t: Translate) =>
       .string({ error: t('identity:errors.required') })
       .trim()
       .transform((v) => v.replace(/\s+/g, ''))
-      .pipe(z.string().regex(/^(\d{6}|[a-z0-9]{5}-?[a-z0-9]{5})$/i, t('identity:errors.codeFormat'))),
+      .pipe(
+        z.string().regex(/^(\d{6}|[a-z0-9]{5}-?[a-z0-9]{5})$/i, t('identity:errors.codeFormat')),
+      ),
   });
 
 export const deleteAccountSchema = (t: Translate) =>
@@ -84,6 +98,7 @@ export const deleteAccountSchema = (t: Translate) =>
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
 export function safeRedirect(to: unknown, fallback = '/'): string {
-  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) return fallback;
+  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\'))
+    return fallback;
   return to;
 }

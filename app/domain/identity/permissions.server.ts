@@ -30,7 +30,10 @@ export interface Roles {
   needsSecondFactor: boolean;
 }
 
-export function forbidden(request: Request, detail = 'You do not have access to this resource.'): Response {
+export function forbidden(
+  request: Request,
+  detail = 'You do not have access to this resource.',
+): Response {
   if (wantsJson(request)) {
     return Response.json(
       { type: 'about:blank', title: 'Forbidden', status: 403, detail },
@@ -51,7 +54,10 @@ export async function getModeratorScopes(db: DB, userId: string): Promise<Modera
   return rows.map((r) => ({ kind: r.kind as ModeratorScope['kind'], code: r.code }));
 }
 
-export async function getRoles(db: DB, user: Pick<SessionUser, 'id' | 'isAdmin' | 'isDemo' | 'totpEnabled'>): Promise<Roles> {
+export async function getRoles(
+  db: DB,
+  user: Pick<SessionUser, 'id' | 'isAdmin' | 'isDemo' | 'totpEnabled'>,
+): Promise<Roles> {
   const moderatorScopes = await getModeratorScopes(db, user.id);
   const holdsRole = user.isAdmin || moderatorScopes.length > 0;
   return {
@@ -63,11 +69,15 @@ export async function getRoles(db: DB, user: Pick<SessionUser, 'id' | 'isAdmin' 
 }
 
 function secondFactorRequired(request: Request): Response {
-  if (wantsJson(request)) return forbidden(request, 'Set up two-factor authentication before using this role.');
+  if (wantsJson(request))
+    return forbidden(request, 'Set up two-factor authentication before using this role.');
   return redirect(`${SECOND_FACTOR_SETUP_PATH}?requis=1`);
 }
 
-export async function requireAdmin(context: AppLoadContext, request: Request): Promise<SessionUser> {
+export async function requireAdmin(
+  context: AppLoadContext,
+  request: Request,
+): Promise<SessionUser> {
   const user = await requireUser(context, request);
   if (!user.isAdmin) throw forbidden(request);
   if (!user.totpEnabled && !user.isDemo) throw secondFactorRequired(request);
@@ -78,7 +88,10 @@ export async function requireAdmin(context: AppLoadContext, request: Request): P
  * Do these scopes cover a commune and/or a theme? Territory scopes restrict where, theme
  * scopes restrict what; a moderator without scopes of one kind is not restricted by it.
  */
-export function scopesCover(scopes: ModeratorScope[], target: { communeCode?: string | null; theme?: string | null }): boolean {
+export function scopesCover(
+  scopes: ModeratorScope[],
+  target: { communeCode?: string | null; theme?: string | null },
+): boolean {
   if (scopes.length === 0) return false;
   const territories = scopes.filter((s) => s.kind === 'territory').map((s) => s.code);
   const themes = scopes.filter((s) => s.kind === 'theme').map((s) => s.code);
@@ -104,13 +117,18 @@ export async function requireModerator(
   const roles = await getRoles(context.db, user);
   if (!roles.isModerator && !roles.isAdmin) throw forbidden(request);
   if (roles.needsSecondFactor) throw secondFactorRequired(request);
-  if (target && !roles.isAdmin && !scopesCover(roles.moderatorScopes, target)) throw forbidden(request);
+  if (target && !roles.isAdmin && !scopesCover(roles.moderatorScopes, target))
+    throw forbidden(request);
   return { ...user, roles };
 }
 
 export type MembershipRole = 'member' | 'admin';
 
-export async function getMembershipRole(db: DB, userId: string, organizationId: string): Promise<MembershipRole | null> {
+export async function getMembershipRole(
+  db: DB,
+  userId: string,
+  organizationId: string,
+): Promise<MembershipRole | null> {
   if (!/^[0-9a-f-]{36}$/i.test(organizationId)) return null;
   const m = await db
     .selectFrom('membership')
@@ -145,9 +163,16 @@ export async function requireOrgAdmin(
 }
 
 /** Any membership at all (routes of level 'member' that are not about one organisation). */
-export async function requireAnyMembership(context: AppLoadContext, request: Request): Promise<SessionUser> {
+export async function requireAnyMembership(
+  context: AppLoadContext,
+  request: Request,
+): Promise<SessionUser> {
   const user = await requireUser(context, request);
-  const m = await context.db.selectFrom('membership').select('organization_id').where('user_id', '=', user.id).executeTakeFirst();
+  const m = await context.db
+    .selectFrom('membership')
+    .select('organization_id')
+    .where('user_id', '=', user.id)
+    .executeTakeFirst();
   if (!m) throw forbidden(request);
   return user;
 }

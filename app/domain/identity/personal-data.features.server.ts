@@ -5,4 +5,9 @@ import './personal-data.identity.server';
 import '../reputation/personal-data.server';
 import '../moderation/notifications.server';
 
-export { deleteAccount, enforceRetention, exportPersonalData, personalDataRegistrations } from './personal-data.server';
+export {
+  deleteAccount,
+  enforceRetention,
+  exportPersonalData,
+  personalDataRegistrations,
+} from './personal-data.server';

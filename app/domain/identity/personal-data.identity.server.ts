@@ -53,25 +53,42 @@ registerPersonalData({
   name: 'sessions',
   table: 'sessions',
   export: (db, userId) =>
-    db.selectFrom('sessions').select(['created_at', 'last_seen_at', 'expires_at', 'user_agent']).where('user_id', '=', userId).execute(),
+    db
+      .selectFrom('sessions')
+      .select(['created_at', 'last_seen_at', 'expires_at', 'user_agent'])
+      .where('user_id', '=', userId)
+      .execute(),
   erase: async (trx, userId) => {
     await trx.deleteFrom('sessions').where('user_id', '=', userId).execute();
   },
-  purge: async (db, now) => Number((await db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst()).numDeletedRows),
+  purge: async (db, now) =>
+    Number(
+      (await db.deleteFrom('sessions').where('expires_at', '<', now).executeTakeFirst())
+        .numDeletedRows,
+    ),
 });
 
 registerPersonalData({
   name: 'email_tokens',
   table: 'email_token',
   export: (db, userId) =>
-    db.selectFrom('email_token').select(['purpose', 'email', 'created_at', 'expires_at', 'used_at']).where('user_id', '=', userId).execute(),
+    db
+      .selectFrom('email_token')
+      .select(['purpose', 'email', 'created_at', 'expires_at', 'used_at'])
+      .where('user_id', '=', userId)
+      .execute(),
   erase: async (trx, userId) => {
     await trx.deleteFrom('email_token').where('user_id', '=', userId).execute();
   },
   // Kept 7 days after expiry (to answer "this link was already used"), then deleted.
   purge: async (db, now) =>
     Number(
-      (await db.deleteFrom('email_token').where('expires_at', '<', new Date(now.getTime() - 7 * 86_400_000)).executeTakeFirst()).numDeletedRows,
+      (
+        await db
+          .deleteFrom('email_token')
+          .where('expires_at', '<', new Date(now.getTime() - 7 * 86_400_000))
+          .executeTakeFirst()
+      ).numDeletedRows,
     ),
 });
 
@@ -102,7 +119,12 @@ registerPersonalData({
     db
       .selectFrom('membership')
       .innerJoin('organization', 'organization.id', 'membership.organization_id')
-      .select(['organization.slug', 'organization.name', 'membership.role', 'membership.created_at'])
+      .select([
+        'organization.slug',
+        'organization.name',
+        'membership.role',
+        'membership.created_at',
+      ])
       .where('membership.user_id', '=', userId)
       .execute(),
   erase: async (trx, userId) => {
@@ -119,7 +141,13 @@ registerPersonalData({
     db
       .selectFrom('membership_request')
       .innerJoin('organization', 'organization.id', 'membership_request.organization_id')
-      .select(['organization.slug', 'membership_request.message', 'membership_request.status', 'membership_request.created_at', 'membership_request.decided_at'])
+      .select([
+        'organization.slug',
+        'membership_request.message',
+        'membership_request.status',
+        'membership_request.created_at',
+        'membership_request.decided_at',
+      ])
       .where('membership_request.user_id', '=', userId)
       .execute(),
   erase: async (trx, userId) => {
@@ -130,7 +158,12 @@ registerPersonalData({
 registerPersonalData({
   name: 'moderator_scopes',
   table: 'moderator_scope',
-  export: (db, userId) => db.selectFrom('moderator_scope').select(['kind', 'code', 'created_at']).where('user_id', '=', userId).execute(),
+  export: (db, userId) =>
+    db
+      .selectFrom('moderator_scope')
+      .select(['kind', 'code', 'created_at'])
+      .where('user_id', '=', userId)
+      .execute(),
   erase: async (trx, userId) => {
     await trx.deleteFrom('moderator_scope').where('user_id', '=', userId).execute();
   },
@@ -161,14 +194,22 @@ registerPersonalData({
     db
       .selectFrom('audit_log')
       .select(['at', 'action', 'target_type', 'target_id', 'details'])
-      .where((eb) => eb.or([eb('actor_id', '=', userId), eb.and([eb('target_type', '=', 'user'), eb('target_id', '=', userId)])]))
+      .where((eb) =>
+        eb.or([
+          eb('actor_id', '=', userId),
+          eb.and([eb('target_type', '=', 'user'), eb('target_id', '=', userId)]),
+        ]),
+      )
       .orderBy('id')
       .execute(),
   erase: async () => {},
   purge: async (db, now) =>
     db.transaction().execute(async (trx) => {
       await sql`set local terridata.retention = 'on'`.execute(trx);
-      const r = await trx.deleteFrom('audit_log').where('at', '<', new Date(now.getTime() - 365 * 86_400_000)).executeTakeFirst();
+      const r = await trx
+        .deleteFrom('audit_log')
+        .where('at', '<', new Date(now.getTime() - 365 * 86_400_000))
+        .executeTakeFirst();
       return Number(r.numDeletedRows);
     }),
 });

@@ -27,7 +27,10 @@ export interface PersonalDataRegistration {
 // Kept on globalThis so that registering from any module, in any import order, works.
 const KEY = Symbol.for('terridata.personalDataRegistry');
 function registry(): Map<string, PersonalDataRegistration> {
-  const g = globalThis as unknown as Record<symbol, Map<string, PersonalDataRegistration> | undefined>;
+  const g = globalThis as unknown as Record<
+    symbol,
+    Map<string, PersonalDataRegistration> | undefined
+  >;
   return (g[KEY] ??= new Map());
 }
 
@@ -36,7 +39,9 @@ export function registerPersonalData(r: PersonalDataRegistration): void {
 }
 
 export function personalDataRegistrations(): PersonalDataRegistration[] {
-  return [...registry().values()].sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || a.name.localeCompare(b.name));
+  return [...registry().values()].sort(
+    (a, b) => (a.order ?? 0) - (b.order ?? 0) || a.name.localeCompare(b.name),
+  );
 }
 
 export interface PersonalDataExport {
@@ -50,7 +55,13 @@ export interface PersonalDataExport {
 export async function exportPersonalData(db: DB, userId: string): Promise<PersonalDataExport> {
   const data: Record<string, unknown> = {};
   for (const r of personalDataRegistrations()) data[r.name] = await r.export(db, userId);
-  return { format: 'terridata-personal-data', version: 1, exportedAt: new Date().toISOString(), userId, data };
+  return {
+    format: 'terridata-personal-data',
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    userId,
+    data,
+  };
 }
 
 /** Deletes an account: every registered part is erased in one transaction. */
@@ -68,7 +79,10 @@ export async function enforceRetention(db: DB, now = new Date()): Promise<Record
       result[r.name] = await r.purge(db, now);
     } else if (r.retentionDays !== undefined) {
       const cutoff = new Date(now.getTime() - r.retentionDays * 86_400_000);
-      const res = await sql`delete from ${sql.table(r.table)} where ${sql.ref(r.retentionColumn ?? 'created_at')} < ${cutoff}`.execute(db);
+      const res =
+        await sql`delete from ${sql.table(r.table)} where ${sql.ref(r.retentionColumn ?? 'created_at')} < ${cutoff}`.execute(
+          db,
+        );
       result[r.name] = Number(res.numAffectedRows ?? 0);
     }
   }

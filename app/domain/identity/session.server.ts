@@ -14,7 +14,9 @@ function sessionCookie(context: AppLoadContext, request: Request) {
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: new URL(request.url).protocol === 'https:' || (context.config.production && Boolean(context.config.publicUrl?.startsWith('https:'))),
+    secure:
+      new URL(request.url).protocol === 'https:' ||
+      (context.config.production && Boolean(context.config.publicUrl?.startsWith('https:'))),
     secrets: [context.config.sessionSecret],
     maxAge: SESSION_DAYS * 86_400,
   });
@@ -48,7 +50,11 @@ export async function createSession(
   opts: { mfaPending?: boolean } = {},
 ): Promise<string> {
   const previous = await readSessionId(context, request);
-  if (previous) await context.db.deleteFrom('sessions').where('id_hash', '=', hashSessionId(previous)).execute();
+  if (previous)
+    await context.db
+      .deleteFrom('sessions')
+      .where('id_hash', '=', hashSessionId(previous))
+      .execute();
   const id = randomBytes(32).toString('base64url');
   await context.db
     .insertInto('sessions')
@@ -64,7 +70,10 @@ export async function createSession(
 }
 
 /** The user of a session still waiting for its second factor. */
-export async function getPendingSecondFactorUserId(context: AppLoadContext, request: Request): Promise<string | null> {
+export async function getPendingSecondFactorUserId(
+  context: AppLoadContext,
+  request: Request,
+): Promise<string | null> {
   const id = await readSessionId(context, request);
   if (!id) return null;
   const row = await context.db
@@ -82,7 +91,10 @@ async function readSessionId(context: AppLoadContext, request: Request): Promise
   return typeof value === 'string' && value.length > 20 ? value : null;
 }
 
-export async function getSessionUser(context: AppLoadContext, request: Request): Promise<SessionUser | null> {
+export async function getSessionUser(
+  context: AppLoadContext,
+  request: Request,
+): Promise<SessionUser | null> {
   const id = await readSessionId(context, request);
   if (!id) return null;
   return findSessionUser(context.db, hashSessionId(id));
@@ -111,7 +123,11 @@ export async function findSessionUser(db: DB, idHash: string): Promise<SessionUs
     .executeTakeFirst();
   if (!row) return null;
   if (Date.now() - row.last_seen_at.getTime() > 5 * 60_000) {
-    await db.updateTable('sessions').set({ last_seen_at: sql`now()` }).where('id_hash', '=', idHash).execute();
+    await db
+      .updateTable('sessions')
+      .set({ last_seen_at: sql`now()` })
+      .where('id_hash', '=', idHash)
+      .execute();
   }
   return {
     id: row.id,
@@ -130,12 +146,17 @@ export async function findSessionUser(db: DB, idHash: string): Promise<SessionUs
 /** Ends the current session; returns the Set-Cookie value that clears the cookie. */
 export async function destroySession(context: AppLoadContext, request: Request): Promise<string> {
   const id = await readSessionId(context, request);
-  if (id) await context.db.deleteFrom('sessions').where('id_hash', '=', hashSessionId(id)).execute();
+  if (id)
+    await context.db.deleteFrom('sessions').where('id_hash', '=', hashSessionId(id)).execute();
   return sessionCookie(context, request).serialize('', { maxAge: 0 });
 }
 
 /** Ends every session of a user ("sign out everywhere"), or all but one. */
-export async function destroyAllSessions(db: DB, userId: string, exceptHash?: string): Promise<number> {
+export async function destroyAllSessions(
+  db: DB,
+  userId: string,
+  exceptHash?: string,
+): Promise<number> {
   let q = db.deleteFrom('sessions').where('user_id', '=', userId);
   if (exceptHash) q = q.where('id_hash', '!=', exceptHash);
   const r = await q.executeTakeFirst();
@@ -149,7 +170,11 @@ export interface SessionInfo {
   userAgent: string | null;
 }
 
-export async function listSessions(db: DB, userId: string, currentHash: string): Promise<SessionInfo[]> {
+export async function listSessions(
+  db: DB,
+  userId: string,
+  currentHash: string,
+): Promise<SessionInfo[]> {
   const rows = await db
     .selectFrom('sessions')
     .select(['id_hash', 'created_at', 'last_seen_at', 'user_agent'])
@@ -169,7 +194,10 @@ export async function listSessions(db: DB, userId: string, currentHash: string):
 /** Requests that want JSON (API routes, fetch) get status codes rather than redirects. */
 export function wantsJson(request: Request): boolean {
   const url = new URL(request.url);
-  return url.pathname.startsWith('/api/') || (request.headers.get('accept') ?? '').startsWith('application/json');
+  return (
+    url.pathname.startsWith('/api/') ||
+    (request.headers.get('accept') ?? '').startsWith('application/json')
+  );
 }
 
 function signInRedirect(request: Request): Response {

@@ -12,7 +12,12 @@ export const TOKEN_LIFETIME_MS: Record<TokenPurpose, number> = {
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export async function createEmailToken(trx: DB, userId: string, purpose: TokenPurpose, email: string): Promise<string> {
+export async function createEmailToken(
+  trx: DB,
+  userId: string,
+  purpose: TokenPurpose,
+  email: string,
+): Promise<string> {
   const token = randomBytes(32).toString('base64url');
   // A new link replaces the earlier unused ones of the same purpose.
   await trx
@@ -54,7 +59,11 @@ export async function consumeEmailToken(
 }
 
 /** True when the token could still be used (for showing the form before it is submitted). */
-export async function emailTokenIsValid(db: DB, token: string, purpose: TokenPurpose): Promise<boolean> {
+export async function emailTokenIsValid(
+  db: DB,
+  token: string,
+  purpose: TokenPurpose,
+): Promise<boolean> {
   const row = await db
     .selectFrom('email_token')
     .select('token_hash')

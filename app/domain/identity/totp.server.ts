@@ -8,7 +8,8 @@ import type { DB } from '#db/client';
 import { appendAuditLog } from '../admin/audit.server';
 
 const RECOVERY_CODES = 10;
-const hashCode = (code: string) => createHash('sha256').update(code.toLowerCase().replace(/-/g, '')).digest('hex');
+const hashCode = (code: string) =>
+  createHash('sha256').update(code.toLowerCase().replace(/-/g, '')).digest('hex');
 
 function newRecoveryCode(): string {
   const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
@@ -24,8 +25,16 @@ export interface TotpSetup {
 }
 
 /** The secret being set up (kept until confirmed by a first code), created on first call. */
-export async function getOrCreatePendingTotp(db: DB, userId: string, label: string): Promise<TotpSetup | null> {
-  const u = await db.selectFrom('users').select(['totp_secret', 'totp_enabled_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+export async function getOrCreatePendingTotp(
+  db: DB,
+  userId: string,
+  label: string,
+): Promise<TotpSetup | null> {
+  const u = await db
+    .selectFrom('users')
+    .select(['totp_secret', 'totp_enabled_at'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
   if (u.totp_enabled_at) return null;
   let secret = u.totp_secret;
   if (!secret) {
@@ -47,10 +56,18 @@ async function codeMatches(secret: string, code: string): Promise<boolean> {
 
 /** Confirms the pending secret with a first code; returns the recovery codes (shown once). */
 export async function enableTotp(db: DB, userId: string, code: string): Promise<string[] | null> {
-  const u = await db.selectFrom('users').select(['totp_secret', 'totp_enabled_at']).where('id', '=', userId).executeTakeFirstOrThrow();
+  const u = await db
+    .selectFrom('users')
+    .select(['totp_secret', 'totp_enabled_at'])
+    .where('id', '=', userId)
+    .executeTakeFirstOrThrow();
   if (u.totp_enabled_at || !u.totp_secret || !(await codeMatches(u.totp_secret, code))) return null;
   return db.transaction().execute(async (trx) => {
-    await trx.updateTable('users').set({ totp_enabled_at: sql`now()` }).where('id', '=', userId).execute();
+    await trx
+      .updateTable('users')
+      .set({ totp_enabled_at: sql`now()` })
+      .where('id', '=', userId)
+      .execute();
     return replaceRecoveryCodes(trx, userId);
   });
 }
@@ -67,7 +84,11 @@ export async function replaceRecoveryCodes(trx: DB, userId: string): Promise<str
 
 /** A TOTP code, or a recovery code (used up by this call). */
 export async function verifySecondFactor(db: DB, userId: string, code: string): Promise<boolean> {
-  const u = await db.selectFrom('users').select(['totp_secret', 'totp_enabled_at']).where('id', '=', userId).executeTakeFirst();
+  const u = await db
+    .selectFrom('users')
+    .select(['totp_secret', 'totp_enabled_at'])
+    .where('id', '=', userId)
+    .executeTakeFirst();
   if (!u?.totp_enabled_at || !u.totp_secret) return false;
   if (await codeMatches(u.totp_secret, code)) return true;
   const used = await db
@@ -91,7 +112,11 @@ export async function countUnusedRecoveryCodes(db: DB, userId: string): Promise<
 }
 
 async function clearSecondFactor(trx: DB, userId: string) {
-  await trx.updateTable('users').set({ totp_secret: null, totp_enabled_at: null }).where('id', '=', userId).execute();
+  await trx
+    .updateTable('users')
+    .set({ totp_secret: null, totp_enabled_at: null })
+    .where('id', '=', userId)
+    .execute();
   await trx.deleteFrom('recovery_code').where('user_id', '=', userId).execute();
 }
 
@@ -103,6 +128,11 @@ export async function disableTotp(db: DB, userId: string): Promise<void> {
 export async function resetSecondFactor(db: DB, adminId: string, userId: string): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await clearSecondFactor(trx, userId);
-    await appendAuditLog(trx, { actorId: adminId, action: 'user.second_factor_reset', targetType: 'user', targetId: userId });
+    await appendAuditLog(trx, {
+      actorId: adminId,
+      action: 'user.second_factor_reset',
+      targetType: 'user',
+      targetId: userId,
+    });
   });
 }

@@ -1,12 +1,20 @@
 // The texts the legal pages start with, until an admin edits them (/admin/pages/…).
-export const legalSlugs = ['mentions-legales', 'donnees-personnelles', 'conditions', 'accessibilite'] as const;
+export const legalSlugs = [
+  'mentions-legales',
+  'donnees-personnelles',
+  'conditions',
+  'accessibilite',
+] as const;
 export type LegalSlug = (typeof legalSlugs)[number];
 
 export function isLegalSlug(v: unknown): v is LegalSlug {
   return typeof v === 'string' && (legalSlugs as readonly string[]).includes(v);
 }
 
-export const defaultLegalPages: Record<LegalSlug, Record<'fr' | 'en', { title: string; body: string }>> = {
+export const defaultLegalPages: Record<
+  LegalSlug,
+  Record<'fr' | 'en', { title: string; body: string }>
+> = {
   'mentions-legales': {
     fr: {
       title: 'Mentions légales',

@@ -24,9 +24,24 @@ export async function getLegalPage(db: DB, slug: LegalSlug, locale: string): Pro
     .where('slug', '=', slug)
     .where('locale', '=', l)
     .executeTakeFirst();
-  if (row) return { slug, locale: l, title: row.title, body: row.body, version: row.version, updatedAt: row.updated_at };
+  if (row)
+    return {
+      slug,
+      locale: l,
+      title: row.title,
+      body: row.body,
+      version: row.version,
+      updatedAt: row.updated_at,
+    };
   const d = defaultLegalPages[slug][l];
-  return { slug, locale: l, title: d.title, body: d.body, version: await currentVersion(db, slug), updatedAt: null };
+  return {
+    slug,
+    locale: l,
+    title: d.title,
+    body: d.body,
+    version: await currentVersion(db, slug),
+    updatedAt: null,
+  };
 }
 
 async function currentVersion(db: DB, slug: LegalSlug): Promise<number> {
@@ -55,12 +70,28 @@ export async function saveLegalPage(
     const version = input.newVersion ? current + 1 : current;
     await trx
       .insertInto('legal_page')
-      .values({ slug: input.slug, locale: input.locale, title: input.title, body: input.body, version, updated_by: actorId })
+      .values({
+        slug: input.slug,
+        locale: input.locale,
+        title: input.title,
+        body: input.body,
+        version,
+        updated_by: actorId,
+      })
       .onConflict((oc) =>
-        oc.columns(['slug', 'locale']).doUpdateSet({ title: input.title, body: input.body, version, updated_by: actorId, updated_at: sql`now()` }),
+        oc
+          .columns(['slug', 'locale'])
+          .doUpdateSet({
+            title: input.title,
+            body: input.body,
+            version,
+            updated_by: actorId,
+            updated_at: sql`now()`,
+          }),
       )
       .execute();
-    if (input.newVersion) await trx.updateTable('legal_page').set({ version }).where('slug', '=', input.slug).execute();
+    if (input.newVersion)
+      await trx.updateTable('legal_page').set({ version }).where('slug', '=', input.slug).execute();
     await appendAuditLog(trx, {
       actorId,
       action: 'legal.update',
@@ -73,5 +104,9 @@ export async function saveLegalPage(
 }
 
 export async function acceptTerms(db: DB, userId: string, version: number): Promise<void> {
-  await db.updateTable('users').set({ terms_version: version, terms_accepted_at: sql`now()` }).where('id', '=', userId).execute();
+  await db
+    .updateTable('users')
+    .set({ terms_version: version, terms_accepted_at: sql`now()` })
+    .where('id', '=', userId)
+    .execute();
 }

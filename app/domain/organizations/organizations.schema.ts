@@ -9,14 +9,21 @@ export type OrganizationKind = (typeof organizationKinds)[number];
 export const organizationSchema = (t: Translate) =>
   z
     .object({
-      name: z.string({ error: t('identity:errors.required') }).trim().min(2, t('identity:errors.nameLength')).max(120, t('identity:errors.nameLength')),
+      name: z
+        .string({ error: t('identity:errors.required') })
+        .trim()
+        .min(2, t('identity:errors.nameLength'))
+        .max(120, t('identity:errors.nameLength')),
       kind: z.enum(organizationKinds, { error: t('identity:errors.kind') }),
       siren: z
         .string()
         .trim()
         .transform((v) => v.replace(/\s+/g, ''))
         .optional(),
-      territoryCode: z.string().regex(/^\d{5}$|^\d{9}$/, t('identity:errors.invalid')).optional(),
+      territoryCode: z
+        .string()
+        .regex(/^\d{5}$|^\d{9}$/, t('identity:errors.invalid'))
+        .optional(),
       description: z.string().trim().max(2000, t('identity:errors.tooLong')).optional(),
       website: z.url({ protocol: /^https?$/, error: t('identity:errors.url') }).optional(),
     })
@@ -24,7 +31,11 @@ export const organizationSchema = (t: Translate) =>
       if (v.siren && !isValidSiren(v.siren)) {
         ctx.addIssue({ code: 'custom', path: ['siren'], message: t('identity:errors.siren') });
       } else if (v.kind === 'business' && !v.siren) {
-        ctx.addIssue({ code: 'custom', path: ['siren'], message: t('identity:errors.sirenRequired') });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['siren'],
+          message: t('identity:errors.sirenRequired'),
+        });
       }
     });
 

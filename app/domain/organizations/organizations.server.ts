@@ -24,7 +24,9 @@ export function slugify(name: string): string {
 async function freeSlug(db: DB, name: string): Promise<string> {
   const base = slugify(name);
   const taken = new Set(
-    (await db.selectFrom('organization').select('slug').where('slug', 'like', `${base}%`).execute()).map((r) => r.slug),
+    (
+      await db.selectFrom('organization').select('slug').where('slug', 'like', `${base}%`).execute()
+    ).map((r) => r.slug),
   );
   if (!taken.has(base)) return base;
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
@@ -83,7 +85,11 @@ const toOrganization = (r: OrgRow): Organization => ({
 });
 
 /** Creates an organisation; its creator becomes its first admin. Unverified until a platform admin checks it. */
-export async function createOrganization(db: DB, userId: string, input: OrganizationInput): Promise<Organization> {
+export async function createOrganization(
+  db: DB,
+  userId: string,
+  input: OrganizationInput,
+): Promise<Organization> {
   return db.transaction().execute(async (trx) => {
     const slug = await freeSlug(trx, input.name);
     const org = await trx
@@ -100,8 +106,13 @@ export async function createOrganization(db: DB, userId: string, input: Organiza
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx.insertInto('membership').values({ organization_id: org.id, user_id: userId, role: 'admin' }).execute();
-    return toOrganization(await baseQuery(trx).where('organization.id', '=', org.id).executeTakeFirstOrThrow());
+    await trx
+      .insertInto('membership')
+      .values({ organization_id: org.id, user_id: userId, role: 'admin' })
+      .execute();
+    return toOrganization(
+      await baseQuery(trx).where('organization.id', '=', org.id).executeTakeFirstOrThrow(),
+    );
   });
 }
 
@@ -116,10 +127,17 @@ export async function getOrganizationById(db: DB, id: string): Promise<Organizat
   return r ? toOrganization(r) : null;
 }
 
-export async function listOrganizations(db: DB, opts: { q?: string; verified?: boolean; limit?: number } = {}): Promise<Organization[]> {
-  let q = baseQuery(db).orderBy('organization.name').limit(opts.limit ?? 200);
-  if (opts.q) q = q.where(sql<boolean>`unaccent(organization.name) ilike unaccent(${'%' + opts.q + '%'})`);
-  if (opts.verified !== undefined) q = q.where('organization.verified_at', opts.verified ? 'is not' : 'is', null);
+export async function listOrganizations(
+  db: DB,
+  opts: { q?: string; verified?: boolean; limit?: number } = {},
+): Promise<Organization[]> {
+  let q = baseQuery(db)
+    .orderBy('organization.name')
+    .limit(opts.limit ?? 200);
+  if (opts.q)
+    q = q.where(sql<boolean>`unaccent(organization.name) ilike unaccent(${'%' + opts.q + '%'})`);
+  if (opts.verified !== undefined)
+    q = q.where('organization.verified_at', opts.verified ? 'is not' : 'is', null);
   return (await q.execute()).map(toOrganization);
 }
 
@@ -127,7 +145,14 @@ export async function listUserMemberships(db: DB, userId: string) {
   return db
     .selectFrom('membership')
     .innerJoin('organization', 'organization.id', 'membership.organization_id')
-    .select(['organization.id', 'organization.slug', 'organization.name', 'organization.kind', 'membership.role', 'membership.created_at as since'])
+    .select([
+      'organization.id',
+      'organization.slug',
+      'organization.name',
+      'organization.kind',
+      'membership.role',
+      'membership.created_at as since',
+    ])
     .where('membership.user_id', '=', userId)
     .orderBy('organization.name')
     .execute();
@@ -137,7 +162,12 @@ export async function listMembers(db: DB, organizationId: string) {
   return db
     .selectFrom('membership')
     .innerJoin('users', 'users.id', 'membership.user_id')
-    .select(['users.id as userId', 'users.pseudonym', 'membership.role', 'membership.created_at as since'])
+    .select([
+      'users.id as userId',
+      'users.pseudonym',
+      'membership.role',
+      'membership.created_at as since',
+    ])
     .where('membership.organization_id', '=', organizationId)
     .orderBy('users.pseudonym')
     .execute();
@@ -163,12 +193,22 @@ export async function requestToJoin(
     const inserted = await trx
       .insertInto('membership_request')
       .values({ organization_id: organizationId, user_id: userId, message })
-      .onConflict((oc) => oc.columns(['organization_id', 'user_id']).where('status', '=', 'pending').doNothing())
+      .onConflict((oc) =>
+        oc.columns(['organization_id', 'user_id']).where('status', '=', 'pending').doNothing(),
+      )
       .returning('id')
       .executeTakeFirst();
     if (!inserted) return 'alreadyPending';
-    const org = await trx.selectFrom('organization').select(['name', 'slug']).where('id', '=', organizationId).executeTakeFirstOrThrow();
-    const applicant = await trx.selectFrom('users').select('pseudonym').where('id', '=', userId).executeTakeFirstOrThrow();
+    const org = await trx
+      .selectFrom('organization')
+      .select(['name', 'slug'])
+      .where('id', '=', organizationId)
+      .executeTakeFirstOrThrow();
+    const applicant = await trx
+      .selectFrom('users')
+      .select('pseudonym')
+      .where('id', '=', userId)
+      .executeTakeFirstOrThrow();
     const admins = await trx
       .selectFrom('membership')
       .innerJoin('users', 'users.id', 'membership.user_id')
@@ -209,7 +249,12 @@ export async function listJoinRequests(db: DB, organizationId: string) {
   return db
     .selectFrom('membership_request')
     .innerJoin('users', 'users.id', 'membership_request.user_id')
-    .select(['membership_request.id', 'users.pseudonym', 'membership_request.message', 'membership_request.created_at as createdAt'])
+    .select([
+      'membership_request.id',
+      'users.pseudonym',
+      'membership_request.message',
+      'membership_request.created_at as createdAt',
+    ])
     .where('membership_request.organization_id', '=', organizationId)
     .where('membership_request.status', '=', 'pending')
     .orderBy('membership_request.created_at')
@@ -229,7 +274,11 @@ export async function decideJoinRequest(
   return db.transaction().execute(async (trx) => {
     const req = await trx
       .updateTable('membership_request')
-      .set({ status: approve ? 'approved' : 'rejected', decided_at: sql`now()`, decided_by: actorId })
+      .set({
+        status: approve ? 'approved' : 'rejected',
+        decided_at: sql`now()`,
+        decided_by: actorId,
+      })
       .where('id', '=', requestId)
       .where('organization_id', '=', organizationId)
       .where('status', '=', 'pending')
@@ -243,15 +292,28 @@ export async function decideJoinRequest(
         .onConflict((oc) => oc.columns(['organization_id', 'user_id']).doNothing())
         .execute();
     }
-    const org = await trx.selectFrom('organization').select(['name', 'slug']).where('id', '=', organizationId).executeTakeFirstOrThrow();
-    const u = await trx.selectFrom('users').select(['email', 'pseudonym', 'locale', 'deleted_at']).where('id', '=', req.user_id).executeTakeFirstOrThrow();
+    const org = await trx
+      .selectFrom('organization')
+      .select(['name', 'slug'])
+      .where('id', '=', organizationId)
+      .executeTakeFirstOrThrow();
+    const u = await trx
+      .selectFrom('users')
+      .select(['email', 'pseudonym', 'locale', 'deleted_at'])
+      .where('id', '=', req.user_id)
+      .executeTakeFirstOrThrow();
     if (!u.deleted_at) {
       await sendEmail(trx, {
         to: u.email,
         userId: req.user_id,
         template: 'join_decision',
         locale: u.locale,
-        params: { organization: org.name, pseudonym: u.pseudonym, approved: approve ? 'yes' : 'no', url: `${mailing.baseUrl}/organisations/${org.slug}` },
+        params: {
+          organization: org.name,
+          pseudonym: u.pseudonym,
+          approved: approve ? 'yes' : 'no',
+          url: `${mailing.baseUrl}/organisations/${org.slug}`,
+        },
       });
     }
     return true;
@@ -278,8 +340,15 @@ export async function updateMember(
     if (isAdmin && demotes && admins.length === 1) return 'lastAdmin';
     const q =
       'remove' in change
-        ? trx.deleteFrom('membership').where('organization_id', '=', organizationId).where('user_id', '=', userId)
-        : trx.updateTable('membership').set({ role: change.role }).where('organization_id', '=', organizationId).where('user_id', '=', userId);
+        ? trx
+            .deleteFrom('membership')
+            .where('organization_id', '=', organizationId)
+            .where('user_id', '=', userId)
+        : trx
+            .updateTable('membership')
+            .set({ role: change.role })
+            .where('organization_id', '=', organizationId)
+            .where('user_id', '=', userId);
     const r = await q.executeTakeFirst();
     const n = 'numDeletedRows' in r ? r.numDeletedRows : r.numUpdatedRows;
     return Number(n) ? 'ok' : 'notMember';
@@ -287,11 +356,20 @@ export async function updateMember(
 }
 
 /** A platform admin marks an organisation verified (or not); audited. */
-export async function setOrganizationVerified(db: DB, adminId: string, organizationId: string, verified: boolean): Promise<boolean> {
+export async function setOrganizationVerified(
+  db: DB,
+  adminId: string,
+  organizationId: string,
+  verified: boolean,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const r = await trx
       .updateTable('organization')
-      .set(verified ? { verified_at: sql`now()`, verified_by: adminId } : { verified_at: null, verified_by: null })
+      .set(
+        verified
+          ? { verified_at: sql`now()`, verified_by: adminId }
+          : { verified_at: null, verified_by: null },
+      )
       .where('id', '=', organizationId)
       .executeTakeFirst();
     if (!Number(r.numUpdatedRows)) return false;

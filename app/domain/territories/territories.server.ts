@@ -20,14 +20,19 @@ export interface Commune {
   siren: string | null;
   population: number | null;
   postalCodes: string[];
-  geometry: { type: 'Polygon'; coordinates: PolygonCoords } | { type: 'MultiPolygon'; coordinates: PolygonCoords[] };
+  geometry:
+    | { type: 'Polygon'; coordinates: PolygonCoords }
+    | { type: 'MultiPolygon'; coordinates: PolygonCoords[] };
   bbox: Bbox;
 }
 
 function dataFile(): string {
   // From source (tsx, vitest) the file sits next to this module; from the server bundle,
   // the working directory is the project root.
-  const candidates = [fileURLToPath(new URL(`./${FILE}`, import.meta.url)), `${process.cwd()}/app/domain/territories/${FILE}`];
+  const candidates = [
+    fileURLToPath(new URL(`./${FILE}`, import.meta.url)),
+    `${process.cwd()}/app/domain/territories/${FILE}`,
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`${FILE} not found (looked in ${candidates.join(', ')})`);
   return found;
@@ -58,7 +63,16 @@ let cache: Commune[] | null = null;
 export function communes(): Commune[] {
   if (cache) return cache;
   const fc = JSON.parse(readFileSync(dataFile(), 'utf8')) as {
-    features: { properties: { code: string; nom: string; siren?: string; population?: number; codesPostaux?: string[] }; geometry: Commune['geometry'] }[];
+    features: {
+      properties: {
+        code: string;
+        nom: string;
+        siren?: string;
+        population?: number;
+        codesPostaux?: string[];
+      };
+      geometry: Commune['geometry'];
+    }[];
   };
   cache = fc.features
     .map((f) => ({
@@ -124,8 +138,16 @@ export async function loadTerritories(db: DB): Promise<number> {
     ];
     await trx
       .insertInto('territory')
-      .values({ code: METROPOLE.code, kind: 'metropole', name: METROPOLE.name, siren: METROPOLE.code, bbox: sql`${bbox}::float8[]` })
-      .onConflict((oc) => oc.column('code').doUpdateSet({ name: METROPOLE.name, bbox: sql`excluded.bbox` }))
+      .values({
+        code: METROPOLE.code,
+        kind: 'metropole',
+        name: METROPOLE.name,
+        siren: METROPOLE.code,
+        bbox: sql`${bbox}::float8[]`,
+      })
+      .onConflict((oc) =>
+        oc.column('code').doUpdateSet({ name: METROPOLE.name, bbox: sql`excluded.bbox` }),
+      )
       .execute();
     for (const c of list) {
       await trx
@@ -172,5 +194,7 @@ export async function listTerritories(db: DB): Promise<TerritoryOption[]> {
   }
   return rows
     .map((r) => ({ ...r, kind: r.kind as TerritoryOption['kind'] }))
-    .sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name, 'fr') : a.kind === 'metropole' ? -1 : 1));
+    .sort((a, b) =>
+      a.kind === b.kind ? a.name.localeCompare(b.name, 'fr') : a.kind === 'metropole' ? -1 : 1,
+    );
 }
