@@ -4,6 +4,7 @@
 import { seedReferenceLists } from '../app/domain/contributions/reference.server';
 import { seedIdentityDemo, seedTerritories } from '../app/domain/identity/demo-seed.server';
 import { seedDemoLedger } from '../app/domain/reputation/seed.server';
+import { seedObservationCategories } from '../app/domain/observations/observations.server';
 import type { DB } from './client';
 
 export type SeedStep = { name: string; run: (db: DB) => Promise<void> };
@@ -35,3 +36,5 @@ export async function seedDemoData(db: DB): Promise<void> {
 
 // Reputation: a few ledger entries for the demo accounts (after the steps that create them).
 steps.push({ name: 'reputation ledger', run: seedDemoLedger });
+// Observations: the admin-managed categories (reference data, never overwriting admins' changes).
+referenceSteps.push({ name: 'observation categories', run: seedObservationCategories });

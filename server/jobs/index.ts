@@ -14,6 +14,7 @@ import { expireClaimsTask } from './expire-claims';
 import { sendEmailTask } from './send-email';
 import { notificationDigestTask } from './notification-digest';
 import { testProbeTask } from './test-probe';
+import { processPhotoTask } from './process-photo';
 
 export interface JobDeps {
   db: DB;
@@ -33,6 +34,7 @@ export function buildTaskList(deps: JobDeps): TaskList {
     process_upload: processUploadTask(deps),
     expire_uploads: expireUploadsTask(deps),
     notification_digest: notificationDigestTask(deps),
+    process_photo: processPhotoTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
   if (process.env.WORKER_TEST_TASKS === '1') tasks.test_probe = testProbeTask(deps);

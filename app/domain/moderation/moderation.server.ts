@@ -12,6 +12,7 @@ import { notify } from './notifications.server';
 import { enqueueJob } from '../jobs/jobs.server';
 import { appendLedgerEntry } from '../reputation/ledger.server';
 import type { LedgerTransaction } from '../reputation/ledger.server';
+import { publishObservation } from '../observations/observations.server';
 
 export const DEFAULT_CLAIM_MINUTES = 30;
 /** Share of auto-approved contributions sampled for after-the-fact review. */
@@ -154,7 +155,8 @@ export async function claimNextContribution(
     if (m.themes.length) q = q.where(sql<boolean>`c.themes && ${sql.val(m.themes)}::text[]`);
     if (opts.kind === 'observation') q = q.where('c.kind', '=', 'observation');
     if (opts.kind === 'dataset') q = q.where('c.kind', '!=', 'observation');
-    const next = await q.orderBy('c.submitted_at').orderBy('c.id').limit(1).forUpdate().skipLocked().executeTakeFirst();
+    // Confirmed observations (queue_priority 1) first, then the oldest.
+    const next = await q.orderBy('c.queue_priority', 'desc').orderBy('c.submitted_at').orderBy('c.id').limit(1).forUpdate().skipLocked().executeTakeFirst();
     if (!next) return null;
     const c = await lockContribution(trx, next.id);
     const expires = new Date(Date.now() + (opts.claimMinutes ?? DEFAULT_CLAIM_MINUTES) * 60_000);
@@ -256,6 +258,8 @@ export async function approveContribution(
       set: { ...clearClaim, approved_at: new Date() },
     });
     await creditApproval(trx, c, m.id);
+    // An observation has no files: it is published in the approval's transaction.
+    if (c.kind === 'observation') await publishObservation(trx, id, m.id);
     if (c.kind !== 'observation') await enqueueJob(trx, PUBLISH_TASK, { contributionId: id }, { jobKey: `publish:${id}` });
     await notifyContributor(trx, id, 'approved', input.comment);
     return 'approved';
@@ -358,6 +362,7 @@ export async function autoApprove(trx: DB, c: LockedContribution, auditShare: nu
   if (row.personal_data) return false;
   await applyTransition(trx, c, { action: 'auto_approve', to: 'approved', actorId: null, set: { approved_at: new Date(), audit_pending: true } });
   await creditApproval(trx, c, null);
+  if (c.kind === 'observation') await publishObservation(trx, c.id, null);
   if (c.kind !== 'observation') await enqueueJob(trx, PUBLISH_TASK, { contributionId: c.id }, { jobKey: `publish:${c.id}` });
   // A configurable share is sampled for after-the-fact review.
   if (Math.random() < auditShare) {
