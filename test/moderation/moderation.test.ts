@@ -18,7 +18,6 @@ import {
   releaseClaim,
   requestChanges,
 } from '../../app/domain/moderation/moderation.server';
-import type { Moderator } from '../../app/domain/moderation/moderation.server';
 import { publishApprovedContribution } from '../../app/domain/moderation/publish.server';
 import { claimNextReviewTask, clearReviewTask, reportPublishedItem, retractFromTask } from '../../app/domain/moderation/reports.server';
 import { verifyLedger } from '../../app/domain/reputation/verify.server';

@@ -30,7 +30,12 @@ describe('the contribution state machine', () => {
         if (!tr.from.some((f) => reached.has(f))) continue;
         const targets: ContributionState[] =
           tr.to === 'claimed_from' ? [...tr.from.filter((f) => reached.has(f))] : tr.to === 'approve_outcome' ? ['approved', 'second_review'] : [tr.to];
-        for (const s of targets) if (!reached.has(s)) (reached.add(s), (grew = true));
+        for (const s of targets) {
+          if (!reached.has(s)) {
+            reached.add(s);
+            grew = true;
+          }
+        }
       }
     }
     // in_review can go back to submitted or second_review: both are "where it was claimed from"
