@@ -16,10 +16,12 @@ import enModeration from './locales/en/moderation.json';
 import frModeration from './locales/fr/moderation.json';
 import enCatalogue from './locales/en/catalogue.json';
 import frCatalogue from './locales/fr/catalogue.json';
+import enObservations from './locales/en/observations.json';
+import frObservations from './locales/fr/observations.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];
