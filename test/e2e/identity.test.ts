@@ -223,3 +223,76 @@ describe('administration in the browser', () => {
     await p.close();
   });
 });
+
+describe('organisations and every identity page in the browser', () => {
+  it('a citizen asks to join a business; its admin approves; every page passes axe', async () => {
+    const anon = await openPage(browser);
+    for (const path of [
+      '/inscription',
+      '/connexion',
+      '/mot-de-passe-oublie',
+      '/mentions-legales',
+      '/donnees-personnelles',
+      '/conditions',
+      '/accessibilite',
+      '/organisations',
+      '/organisations/velos-lumiere',
+      '/reinitialiser/lien-perime',
+    ]) {
+      await anon.page.goto(app.url + path);
+      await anon.assertAccessible();
+    }
+    await anon.close();
+
+    const citizen = await openPage(browser);
+    await signIn(citizen.page, 'citoyen@demo.terridata.fr', 'citoyen-demo-2026');
+    await waitForUrl(citizen.page, /\/compte$/);
+    await citizen.page.goto(`${app.url}/organisations/velos-lumiere`);
+    await citizen.page
+      .getByLabel('Message aux administrateurs (facultatif)')
+      .fill('Je répare des vélos le week-end.');
+    await citizen.page
+      .getByRole('button', { name: 'Demander à rejoindre cette organisation' })
+      .click();
+    await see(citizen.page, 'Votre demande a été envoyée');
+    for (const path of [
+      '/compte',
+      '/compte/securite',
+      '/compte/supprimer',
+      '/organisations/nouvelle',
+    ]) {
+      await citizen.page.goto(app.url + path);
+      await citizen.assertAccessible();
+    }
+    await citizen.close();
+
+    const partner = await openPage(browser);
+    await signIn(partner.page, 'partenaire@demo.terridata.fr', 'partenaire-demo-2026');
+    await waitForUrl(partner.page, /\/compte$/);
+    await partner.page.goto(`${app.url}/organisations/velos-lumiere/gestion`);
+    await see(partner.page, 'Je répare des vélos le week-end.');
+    await partner.page.getByRole('button', { name: 'Accepter' }).click();
+    await see(partner.page, 'La demande a été traitée.');
+    await see(partner.page, 'Camille (démo)');
+    await partner.assertAccessible();
+    await partner.close();
+
+    const admin = await openPage(browser);
+    await signIn(admin.page, 'admin@demo.terridata.fr', 'admin-demo-2026');
+    await waitForUrl(admin.page, /\/compte$/);
+    for (const path of [
+      '/admin',
+      '/admin/utilisateurs',
+      '/admin/organisations',
+      '/admin/courriels',
+      '/admin/journal',
+      '/admin/taches',
+      '/admin/pages',
+      '/admin/pages/conditions',
+    ]) {
+      await admin.page.goto(app.url + path);
+      await admin.assertAccessible();
+    }
+    await admin.close();
+  });
+});
