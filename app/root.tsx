@@ -113,6 +113,9 @@ function Shell({ children }: { children: React.ReactNode }) {
               <li>
                 <Link to="/">{t('nav.home')}</Link>
               </li>
+              <li>
+                <Link to="/registre">{t('nav.ledger')}</Link>
+              </li>
               {user ? (
                 <>
                   <li>
