@@ -51,6 +51,11 @@ describe('upload widget', () => {
     const p = await openPage(browser);
     await p.context.addCookies([{ name: cookieName, value: cookieValue, url: app.url }]);
     const { page } = p;
+    const cspErrors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error' && /Content Security Policy/i.test(m.text()))
+        cspErrors.push(m.text());
+    });
 
     const requests: TusRequest[] = [];
     const acknowledged: number[] = [];
@@ -135,6 +140,7 @@ describe('upload widget', () => {
     await expect
       .poll(() => page.locator(`tr[data-upload-id="${uploadId}"]`).textContent())
       .toContain('Vérifié');
+    expect(cspErrors).toEqual([]); // Uppy's scripts and styles run under the CSP
     await p.assertAccessible();
     await p.close();
   });
