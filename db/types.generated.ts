@@ -33,6 +33,12 @@ export interface AuditLog {
   target_type: string | null;
 }
 
+export interface CatalogueFacetCount {
+  active: Generated<number>;
+  key: string;
+  total: Generated<number>;
+}
+
 export interface Comment {
   author_id: string | null;
   author_role: string;
@@ -482,6 +488,7 @@ export interface Users {
 
 export interface DB {
   audit_log: AuditLog;
+  catalogue_facet_count: CatalogueFacetCount;
   comment: Comment;
   confirmation: Confirmation;
   content_report: ContentReport;

@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
@@ -175,5 +176,17 @@ describe('archive and retraction', () => {
     expect(r.facets.theme.map((v) => v.value)).not.toContain('environnement');
     expect((await search('archives=1')).items.map((i) => i.slug)).not.toContain(trees.slug);
     expect((await listPublishedDatasets(t.db)).map((d) => d.slug)).not.toContain(trees.slug);
+  });
+
+  it('the kept facet counts of the whole catalogue equal a recount after publication, archive, restore and retraction', async () => {
+    await archiveDataset(t.db, orgAdminId, lighting.datasetId, 'Pour le compte');
+    const kept = await t.db.selectFrom('catalogue_facet_count').select(['key', 'active', 'total']).where('total', '>', 0).orderBy('key').execute();
+    const { rows } = await sql<{ key: string; active: number; total: number }>`select k as key, (count(*) filter (where archived_at is null))::int as active, count(*)::int as total
+      from dataset, unnest('{*}'::text[] || facets) k where listed group by k order by k`.execute(t.db);
+    expect(kept).toEqual(rows);
+    const all = await search('');
+    expect(all.total).toBe(1);
+    expect((await search('archives=1')).total).toBe(2);
+    await restoreDataset(t.db, orgAdminId, lighting.datasetId);
   });
 });

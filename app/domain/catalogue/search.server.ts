@@ -124,6 +124,10 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
         : sql`ts_rank(d.search_document, ${tsq}::tsquery) desc, d.updated_at desc, d.id`;
   const offset = (s.page - 1) * PAGE_SIZE;
 
+  // With no words and no filter, the counts come from the table the triggers keep (the
+  // whole catalogue would otherwise be counted at each request).
+  const unfiltered = !tsq && keys.length === 0;
+  const column = sql.ref(s.archives ? 'total' : 'active');
   const [rows, facetRows, counts] = await Promise.all([
     sql<{
       id: string;
@@ -138,13 +142,21 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
     }>`select d.id, d.slug, d.metadata, d.updated_at, d.download_count, d.archived_at, d.facets, o.name as org_name, o.slug as org_slug
        from dataset d left join organization o on o.id = d.organization_id
        where ${where} order by ${order} limit ${PAGE_SIZE} offset ${offset}`.execute(db),
-    sql<{ k: string; n: number }>`select k, count(*)::int as n from dataset d, unnest(d.facets) k where ${where} group by k`.execute(db),
-    sql<{ total: number; d7: number; d30: number; d365: number }>`select
-        count(*) filter (where true ${sinceCond})::int as total,
-        count(*) filter (where d.updated_at >= now() - interval '7 days')::int as d7,
-        count(*) filter (where d.updated_at >= now() - interval '30 days')::int as d30,
-        count(*) filter (where d.updated_at >= now() - interval '365 days')::int as d365
-      from dataset d where ${base}`.execute(db),
+    unfiltered && !s.depuis
+      ? sql<{ k: string; n: number }>`select key as k, ${column} as n from catalogue_facet_count where key <> '*' and ${column} > 0`.execute(db)
+      : sql<{ k: string; n: number }>`select k, count(*)::int as n from dataset d, unnest(d.facets) k where ${where} group by k`.execute(db),
+    unfiltered
+      ? sql<{ total: number; d7: number; d30: number; d365: number }>`select
+          ${s.depuis ? sql`(select count(*) from dataset d where ${where})::int` : sql`coalesce((select ${column} from catalogue_facet_count where key = '*'), 0)`} as total,
+          (select count(*) from dataset d where ${base} and d.updated_at >= now() - interval '7 days')::int as d7,
+          (select count(*) from dataset d where ${base} and d.updated_at >= now() - interval '30 days')::int as d30,
+          (select count(*) from dataset d where ${base} and d.updated_at >= now() - interval '365 days')::int as d365`.execute(db)
+      : sql<{ total: number; d7: number; d30: number; d365: number }>`select
+          count(*) filter (where true ${sinceCond})::int as total,
+          count(*) filter (where d.updated_at >= now() - interval '7 days')::int as d7,
+          count(*) filter (where d.updated_at >= now() - interval '30 days')::int as d30,
+          count(*) filter (where d.updated_at >= now() - interval '365 days')::int as d365
+        from dataset d where ${base}`.execute(db),
   ]);
 
   const c = counts.rows[0] ?? { total: 0, d7: 0, d30: 0, d365: 0 };
