@@ -36,6 +36,7 @@ export class PostgresLocker implements Locker {
       ...opts.connection,
       max: opts.maxConnections ?? 20,
       idleTimeoutMillis: 10_000,
+      connectionTimeoutMillis: opts.acquireTimeoutMs ?? 30_000,
       allowExitOnIdle: true,
     });
     // A dropped connection must not crash the process: the query on it fails instead.
@@ -68,7 +69,10 @@ class PostgresLock implements Lock {
 
   async lock(signal: AbortSignal, requestRelease: RequestRelease): Promise<void> {
     const deadline = Date.now() + this.locker.acquireTimeoutMs;
-    const client = await this.locker.pool.connect();
+    // Every lock connection busy for longer than the timeout: as good as a lock timeout.
+    const client = await this.locker.pool.connect().catch(() => {
+      throw ERRORS.ERR_LOCK_TIMEOUT;
+    });
     try {
       let wait = 20;
       for (;;) {

@@ -75,6 +75,29 @@ describe('PostgresLocker', () => {
   });
 });
 
+describe('PostgresLocker with every lock connection busy', () => {
+  it('answers a lock timeout instead of waiting for ever', async () => {
+    const small = new PostgresLocker({
+      connection: { connectionString: tdb.url },
+      maxConnections: 1,
+      acquireTimeoutMs: 500,
+    });
+    try {
+      const held = small.newLock('busy-1');
+      await held.lock(never, () => {});
+      await expect(small.newLock('busy-2').lock(never, () => {})).rejects.toBe(
+        ERRORS.ERR_LOCK_TIMEOUT,
+      );
+      await held.unlock();
+      const next = small.newLock('busy-2');
+      await next.lock(never, () => {});
+      await next.unlock();
+    } finally {
+      await small.close();
+    }
+  });
+});
+
 describe('two servers sharing one upload store', () => {
   it('a HEAD on one server makes the other end a stalled PATCH; the upload then resumes from the bytes stored', async () => {
     const uploadsDir = mkdtempSync(path.join(os.tmpdir(), 'td-shared-'));
