@@ -19,6 +19,8 @@ import { useTranslation } from 'react-i18next';
 import { useNonce } from './components/nonce';
 import type { RouteHandle } from './domain/identity/access';
 import { getSessionUser } from './domain/identity/session.server';
+import { getModeratorScopes } from './domain/identity/permissions.server';
+import { unreadCount } from './domain/moderation/notifications.server';
 import { getLanguage, languageCookieHeader } from './i18n/i18n.server';
 import { supportedLanguages } from './i18n/config';
 import type { Language } from './i18n/config';
@@ -32,10 +34,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const lng = await getLanguage(request);
   const user = await getSessionUser(context, request);
   const cookie = await languageCookieHeader(request);
+  // The header's notification count and moderation link.
+  const [unread, scopes] = user ? await Promise.all([unreadCount(context.db, user.id), getModeratorScopes(context.db, user.id)]) : [0, []];
   return data(
     {
       lng,
-      user: user && { id: user.id, pseudonym: user.pseudonym, isAdmin: user.isAdmin },
+      user: user && { id: user.id, pseudonym: user.pseudonym, isAdmin: user.isAdmin, unread, moderates: user.isAdmin || scopes.length > 0 },
     },
     { headers: cookie ? { 'Set-Cookie': cookie } : undefined },
   );
@@ -126,6 +130,16 @@ function Shell({ children }: { children: React.ReactNode }) {
                   </li>
                   <li>
                     <Link to="/compte">{t('nav.account')}</Link>
+                  </li>
+                  {user.moderates ? (
+                    <li>
+                      <Link to="/moderation">{t('nav.moderation')}</Link>
+                    </li>
+                  ) : null}
+                  <li>
+                    <Link to="/notifications" data-testid="notifications-link">
+                      {user.unread ? t('moderation:nav.notificationsUnread', { count: user.unread }) : t('moderation:nav.notifications')}
+                    </Link>
                   </li>
                   {user.isAdmin ? (
                     <li>

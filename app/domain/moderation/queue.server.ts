@@ -6,6 +6,8 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
+import type { AppLoadContext } from '@remix-run/node';
+import { forbidden, requireModerator } from '../identity/permissions.server';
 import type { DB } from '#db/client';
 import { revisionFiles } from '../contributions/files.server';
 import type { FileItem } from '../contributions/files.server';
@@ -22,6 +24,7 @@ import {
   expireClaims,
   hasConflict,
   inScope,
+  loadModerator,
   METROPOLE_CODE,
   ModerationError,
   rejectContribution,
@@ -709,4 +712,35 @@ export async function bulkDecide(db: DB, m: Moderator, ids: string[], d: Decisio
     }
   }
   return results;
+}
+
+/** Route guard: a moderator (roles and second factor checked) with their scopes loaded. */
+export async function requireModeratorScopes(context: AppLoadContext, request: Request): Promise<Moderator & { pseudonym: string }> {
+  const user = await requireModerator(context, request);
+  const m = await loadModerator(context.db, user.id);
+  if (!m) throw forbidden(request);
+  return { ...m, pseudonym: user.pseudonym };
+}
+
+/** A refusal thrown out of a route: 403 for forged or foreign decisions, etc. */
+export function refusal(e: ModerationError): Response {
+  return new Response(e.code, { status: moderationStatus(e.code) });
+}
+
+/** A file of a contribution in the moderator's scopes, for download (its bytes as stored). */
+export async function reviewFile(db: DB, m: Moderator, contributionId: string, uploadId: string): Promise<{ storageKey: string; filename: string; size: number | null } | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(contributionId) || !/^[0-9a-zA-Z_-]{1,100}$/.test(uploadId)) return null;
+  const row = await db
+    .selectFrom('revision_upload as ru')
+    .innerJoin('contribution_revision as r', 'r.id', 'ru.revision_id')
+    .innerJoin('contribution as c', 'c.id', 'r.contribution_id')
+    .innerJoin('upload as u', 'u.id', 'ru.upload_id')
+    .select(['u.storage_key', 'u.filename', 'u.size', 'c.state'])
+    .where('c.id', '=', contributionId)
+    .where('u.id', '=', uploadId)
+    .where('r.frozen_at', 'is not', null)
+    .executeTakeFirst();
+  if (!row || row.state === 'draft') return null;
+  if (!(await inScope(db, m, contributionId))) throw new ModerationError('out_of_scope', 'outside your scopes');
+  return { storageKey: row.storage_key, filename: row.filename, size: row.size };
 }

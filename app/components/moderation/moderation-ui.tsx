@@ -1,0 +1,199 @@
+// Pieces shared by the moderation screens and the contributor's side: live counts, age
+// badges, keyboard shortcuts, the conversation thread, the CSV preview table. Everything
+// coming from users or files is rendered as React text (escaped), never as HTML.
+import { useQuery } from '@tanstack/react-query';
+import { Form } from '@remix-run/react';
+import { useEffect } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { AgeLevel } from '~/domain/moderation/holidays';
+
+export interface Counts {
+  submitted: number;
+  in_review: number;
+  second_review: number;
+  report: number;
+  audit: number;
+  mine: number;
+}
+
+/** Counts per state, server-rendered first, then refreshed every 15 s (and on focus). */
+export function LiveCounts({ initial }: { initial: Counts }) {
+  const { t } = useTranslation('moderation');
+  const { data } = useQuery({
+    queryKey: ['moderation-counts'],
+    queryFn: async (): Promise<Counts> => {
+      const r = await fetch('/moderation/compteurs', { headers: { Accept: 'application/json' } });
+      if (!r.ok) throw new Error(String(r.status));
+      return (await r.json()) as Counts;
+    },
+    initialData: initial,
+    refetchInterval: 15_000,
+  });
+  const keys = ['submitted', 'in_review', 'second_review', 'report', 'audit', 'mine'] as const;
+  return (
+    <section aria-labelledby="counts-title" className="moderation-counts">
+      <h2 id="counts-title" className="visually-hidden">
+        {t('queue.countsLive')}
+      </h2>
+      <dl className="facts" data-testid="counts">
+        {keys.map((k) => (
+          <div key={k}>
+            <dt>{t(`queue.countLabels.${k}`)}</dt>
+            <dd data-count={k}>{data[k]}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+export function AgeBadge({ days, level }: { days: number; level: AgeLevel }) {
+  const { t } = useTranslation('moderation');
+  return (
+    <span className={`badge age-${level}`} data-age={level}>
+      {t('queue.ageDays', { count: days })} · {t(`queue.ageLevel.${level}`)}
+    </span>
+  );
+}
+
+function typing(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  if (!el) return false;
+  const tag = el.tagName;
+  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
+}
+
+/**
+ * Single-key shortcuts, active only when focus is not in a form field and no modifier is
+ * held. Each key maps to an element id: a form is submitted, a radio checked (and the next
+ * field focused), anything else clicked.
+ */
+export function useShortcuts(map: Record<string, { click?: string; check?: string; focus?: string; submit?: string }>) {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
+      const action = map[e.key.toLowerCase()];
+      if (!action) return;
+      e.preventDefault();
+      if (action.submit) (document.getElementById(action.submit) as HTMLFormElement | null)?.requestSubmit();
+      if (action.check) {
+        const radio = document.getElementById(action.check) as HTMLInputElement | null;
+        if (radio) {
+          radio.checked = true;
+          radio.dispatchEvent(new Event('change', { bubbles: true }));
+        }
+      }
+      if (action.click) (document.getElementById(action.click) as HTMLElement | null)?.click();
+      if (action.focus) (document.getElementById(action.focus) as HTMLElement | null)?.focus();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [map]);
+}
+
+export interface ThreadMessageView {
+  id: number;
+  author: string | null;
+  role: 'contributor' | 'moderator';
+  body: string;
+  at: string | Date;
+  mine: boolean;
+}
+
+/** The conversation: messages as plain text (line breaks kept by CSS), and the reply form. */
+export function Thread({
+  messages,
+  canWrite,
+  error,
+  sent,
+  max,
+  fmt,
+}: {
+  messages: ThreadMessageView[];
+  canWrite: boolean;
+  error?: string | null;
+  sent?: boolean;
+  max: number;
+  fmt: Intl.DateTimeFormat;
+}) {
+  const { t } = useTranslation('moderation');
+  return (
+    <section id="fil" aria-labelledby="thread-title" className="stack thread">
+      <h2 id="thread-title">{t('thread.title')}</h2>
+      {messages.length === 0 ? <p>{t('thread.empty')}</p> : null}
+      <ol className="thread-messages">
+        {messages.map((m) => (
+          <li key={m.id} className={`card thread-${m.role}`} data-testid="thread-message">
+            <p className="hint">
+              <strong>{m.author ?? t('thread.deleted')}</strong> ({t(`thread.${m.role}`)}) —{' '}
+              <time dateTime={new Date(m.at).toISOString()}>{fmt.format(new Date(m.at))}</time>
+            </p>
+            <p className="prewrap">{m.body}</p>
+          </li>
+        ))}
+      </ol>
+      {sent ? (
+        <p className="notice ok" role="status">
+          {t('thread.sent')}
+        </p>
+      ) : null}
+      {canWrite ? (
+        <Form method="post" className="stack" action="#fil">
+          <input type="hidden" name="intent" value="comment" />
+          <label htmlFor="thread-body">{t('thread.label')}</label>
+          <textarea id="thread-body" name="body" rows={4} maxLength={max} required aria-describedby="thread-hint thread-error" aria-invalid={error ? true : undefined} />
+          <p id="thread-hint" className="hint">
+            {t('thread.hint', { max })}
+          </p>
+          {error ? (
+            <p id="thread-error" className="field-error" role="alert">
+              {error}
+            </p>
+          ) : null}
+          <p>
+            <button type="submit">{t('thread.send')}</button>
+          </p>
+        </Form>
+      ) : null}
+    </section>
+  );
+}
+
+export interface CsvPreviewView {
+  header: string[];
+  rows: string[][];
+  types: string[];
+  truncated: boolean;
+}
+
+export function CsvPreviewTable({ name, preview }: { name: string; preview: CsvPreviewView }) {
+  const { t } = useTranslation('moderation');
+  return (
+    <div className="table-scroll" role="region" aria-label={t('review.preview', { name })} tabIndex={0}>
+      <table className="csv-preview">
+        <caption>{t('review.preview', { name })}</caption>
+        <thead>
+          <tr>
+            {preview.header.map((h, i) => (
+              <th key={i} scope="col">
+                {h}
+                <br />
+                <small className="hint">{t(`review.columnType.${preview.types[i] ?? 'text'}`)}</small>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {preview.rows.map((r, i) => (
+            <tr key={i}>
+              {r.map((cell, j) => (
+                <td key={j}>{cell}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {preview.truncated ? <p className="hint">{t('review.previewTruncated')}</p> : null}
+    </div>
+  );
+}
