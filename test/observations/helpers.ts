@@ -57,6 +57,8 @@ export async function credit(db: DB, userId: string, points: number): Promise<vo
 export async function makeModerator(db: DB, opts: { secret?: string } = {}): Promise<Moderator & { cookie: string }> {
   const u = await createUserWithSession(db, { secret: opts.secret });
   await db.insertInto('moderator_scope').values({ user_id: u.user.id, kind: 'territory', code: '200046977' }).execute();
+  // Moderators use a second factor (the pages require it); its setup is not under test here.
+  await db.updateTable('users').set({ totp_enabled_at: new Date() }).where('id', '=', u.user.id).execute();
   return { ...(await loadModerator(db, u.user.id))!, cookie: u.cookie };
 }
 
