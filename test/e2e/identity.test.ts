@@ -82,21 +82,31 @@ describe('accounts in the browser', () => {
   });
 
   it('resets a forgotten password with the emailed link, once', async () => {
+    await app.database.db
+      .insertInto('users')
+      .values({
+        email: 'oubli@example.test',
+        pseudonym: 'Oublieuse',
+        password_hash: await hashPassword('ancien mot de passe oublié'),
+        email_verified_at: new Date(),
+        terms_version: 1,
+      })
+      .execute();
     const p = await openPage(browser);
     const { page } = p;
     await page.goto(`${app.url}/connexion`);
     await page.getByRole('link', { name: 'Mot de passe oublié ?' }).click();
     await page.locator('h1', { hasText: 'Mot de passe oublié' }).waitFor();
-    await page.getByLabel('Adresse électronique').fill('citoyen@demo.terridata.fr');
+    await page.getByLabel('Adresse électronique').fill('oubli@example.test');
     await page.getByRole('button', { name: 'Recevoir le lien' }).click();
     await waitForUrl(page, /envoye=1/);
-    const link = await linkFromOutbox('citoyen@demo.terridata.fr', 'reset_password');
+    const link = await linkFromOutbox('oubli@example.test', 'reset_password');
     await page.goto(app.url + link);
     await page.getByLabel('Nouveau mot de passe', { exact: true }).fill('mon nouveau mot de passe');
     await page.getByLabel('Confirmez le nouveau mot de passe').fill('mon nouveau mot de passe');
     await page.getByRole('button', { name: 'Enregistrer le mot de passe' }).click();
     await waitForUrl(page, /info=reinitialise/);
-    await signIn(page, 'citoyen@demo.terridata.fr', 'mon nouveau mot de passe');
+    await signIn(page, 'oubli@example.test', 'mon nouveau mot de passe');
     await waitForUrl(page, /\/compte$/);
     await page.goto(app.url + link);
     await see(page, 'Ce lien n’est plus valable');
