@@ -5,6 +5,7 @@ import Markdown from 'react-markdown';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import leafletCss from 'leaflet/dist/leaflet.css?url';
+import catalogueCss from '~/components/catalogue/catalogue.css?url';
 import { CatalogueMap } from '~/components/catalogue/CatalogueMap';
 import { communeOutlines, getDatasetPage, previewDistribution } from '~/domain/catalogue/dataset-page.server';
 import { archiveDataset, canManageDataset, restoreDataset, UpkeepError } from '~/domain/catalogue/upkeep.server';
@@ -20,7 +21,10 @@ import { getLanguage, getT } from '~/i18n/i18n.server';
 // tombstone (410).
 export const handle: RouteHandle = { access: 'public', i18n: 'catalogue' };
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: leafletCss }];
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: leafletCss },
+  { rel: 'stylesheet', href: catalogueCss },
+];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.title },

@@ -1,6 +1,7 @@
 import { data } from '@remix-run/node';
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { Form, Link, useLoaderData } from '@remix-run/react';
+import catalogueCss from '~/components/catalogue/catalogue.css?url';
 import { useTranslation } from 'react-i18next';
 import type { RouteHandle } from '~/domain/identity/access';
 import { FACETS, SORTS, parseSearch, searchHref, searchParamsSchema, toggleFacet } from '~/domain/catalogue/search-params';
@@ -12,6 +13,8 @@ import { getLanguage, getT } from '~/i18n/i18n.server';
 // /datasets — the catalogue search: every piece of state (words, facets, sort, page) is in
 // the URL; the form and the facet links work without JavaScript.
 export const handle: RouteHandle = { access: 'public', i18n: 'catalogue' };
+
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: catalogueCss }];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 

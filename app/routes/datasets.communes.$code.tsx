@@ -2,6 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Link, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import leafletCss from 'leaflet/dist/leaflet.css?url';
+import catalogueCss from '~/components/catalogue/catalogue.css?url';
 import { CatalogueMap } from '~/components/catalogue/CatalogueMap';
 import { DatasetList } from '~/components/catalogue/DatasetList';
 import { listPublishedDatasets } from '~/domain/catalogue/catalogue.server';
@@ -12,7 +13,10 @@ import { getT } from '~/i18n/i18n.server';
 // /datasets/communes/:code — the datasets that cover one commune (or the whole Métropole).
 export const handle: RouteHandle = { access: 'public', i18n: 'catalogue' };
 
-export const links: LinksFunction = () => [{ rel: 'stylesheet', href: leafletCss }];
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: leafletCss },
+  { rel: 'stylesheet', href: catalogueCss },
+];
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 

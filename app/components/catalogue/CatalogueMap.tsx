@@ -49,5 +49,5 @@ export function CatalogueMap({ outlines, features, label }: CatalogueMapProps) {
       map?.remove();
     };
   }, [outlines, features]);
-  return <div ref={ref} className="catalogue-map" role="img" aria-label={label} />;
+  return <div ref={ref} className="catalogue-map" role="img" aria-label={label} style={{ height: '18rem' }} />;
 }
