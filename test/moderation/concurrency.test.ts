@@ -84,14 +84,14 @@ describe('the moderation queue under load', () => {
     try {
       const failed = async () =>
         (await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'publish_contribution' and last_error like '%simulated crash%'`.execute(t.db)).rows[0]!.n;
-      for (let i = 0; i < 100 && (await failed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 600 && (await failed()) === 0; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await failed()).toBe(1);
       expect(await t.db.selectFrom('dataset_version').select('id').where('contribution_id', '=', item.id).execute()).toHaveLength(0);
       // Restart: the job is retried and publishes, once.
       await sql`drop trigger crash_once on dataset_version`.execute(t.db);
       await sql`update graphile_worker._private_jobs set run_at = now() where key = ${`publish:${item.id}`}`.execute(t.db);
       const published = async () => (await t.db.selectFrom('contribution').select('state').where('id', '=', item.id).executeTakeFirstOrThrow()).state;
-      for (let i = 0; i < 100 && (await published()) !== 'published'; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 600 && (await published()) !== 'published'; i++) await new Promise((r) => setTimeout(r, 100));
       expect(await published()).toBe('published');
       expect(await t.db.selectFrom('dataset_version').select('id').where('contribution_id', '=', item.id).execute()).toHaveLength(1);
     } finally {
