@@ -1,6 +1,7 @@
 // /moderation/:id/fichiers/:uploadId — downloads a contributed file as stored, always as an
 // attachment of an opaque type (never rendered by the browser).
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
@@ -24,6 +25,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const full = path.resolve(root, file.storageKey);
   if (!full.startsWith(root + path.sep)) throw new Response('Not found', { status: 404 });
   const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const size = await stat(full).then(
+    (st) => st.size,
+    () => null,
+  );
+  if (size === null) throw new Response('Not found', { status: 404 });
   const stream = createReadStream(full);
   const opened = await new Promise<boolean>((resolve) => {
     stream.once('open', () => resolve(true));
@@ -36,7 +42,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       'Content-Disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
       'X-Content-Type-Options': 'nosniff',
       'Cache-Control': 'private, no-store',
-      ...(file.size !== null ? { 'Content-Length': String(file.size) } : {}),
+      'Content-Length': String(size),
     },
   });
 }

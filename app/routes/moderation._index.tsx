@@ -55,6 +55,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     themes: refs.themes,
     nothingNext: url.searchParams.get('vide') === '1',
     search: url.search,
+    states: queueStates,
   };
 }
 
@@ -164,7 +165,7 @@ export default function ModerationQueue() {
           <label>
             {t('queue.state')}
             <select name="state" defaultValue={f.state}>
-              {queueStates.map((s) => (
+              {d.states.map((s) => (
                 <option key={s} value={s}>
                   {t(`queue.states.${s}`)}
                 </option>

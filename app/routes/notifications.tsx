@@ -18,7 +18,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(context, request);
   const t = await getT(request, 'moderation');
   const [items, mode] = await Promise.all([listNotifications(context.db, user.id, { limit: 100 }), emailModeOf(context.db, user.id)]);
-  return { title: t('notifications.title'), items, mode };
+  return { title: t('notifications.title'), items, mode, modes: emailModes };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -48,7 +48,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function Notifications() {
   const { t, i18n } = useTranslation('moderation');
-  const { items, mode } = useLoaderData<typeof loader>();
+  const { items, mode, modes } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const fmt = new Intl.DateTimeFormat(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' });
   const unread = items.filter((n) => !n.read).length;
@@ -112,7 +112,7 @@ export default function Notifications() {
           <input type="hidden" name="intent" value="preference" />
           <fieldset>
             <legend>{t('notifications.prefIntro')}</legend>
-            {emailModes.map((m) => (
+            {modes.map((m) => (
               <label key={m} className="inline">
                 <input type="radio" name="mode" value={m} defaultChecked={mode === m} /> {t(`notifications.modes.${m}`)}
               </label>

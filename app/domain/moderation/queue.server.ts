@@ -640,6 +640,12 @@ export const decisionSchema = z.object({
 export type DecisionInput = z.infer<typeof decisionSchema>;
 
 export async function decide(db: DB, m: Moderator, id: string, d: DecisionInput): Promise<void> {
+  // Only the holder decides: any other decision (unclaimed, held by someone else, already
+  // decided, out of scope) is a forged or foreign one, refused before anything is written.
+  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ModerationError('not_found', 'contribution not found');
+  const row = await db.selectFrom('contribution').select(['state', 'claimed_by']).where('id', '=', id).executeTakeFirst();
+  if (!row) throw new ModerationError('not_found', 'contribution not found');
+  if (row.state !== 'in_review' || row.claimed_by !== m.id) throw new ModerationError('not_holder', 'you do not hold this contribution');
   if (d.decision === 'approve') await approveContribution(db, m, id, { expectedVersion: d.version, comment: d.comment || null });
   else if (d.decision === 'reject') await rejectContribution(db, m, id, { reasonCode: d.reasonCode ?? '', comment: d.comment, expectedVersion: d.version });
   else await requestChanges(db, m, id, { comment: d.comment, expectedVersion: d.version });
