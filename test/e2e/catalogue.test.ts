@@ -56,7 +56,9 @@ describe('catalogue in a browser', () => {
     await p.page.getByRole('heading', { level: 1, name: 'Éclairage public de Villeurbanne' }).waitFor();
     await expect(p.page.locator('.markdown strong').textContent()).resolves.toBe('puissance');
     // The map draws the commune outline without any tile server.
-    await p.page.locator('.catalogue-map[data-ready="true"] path.leaflet-interactive').first().waitFor();
+    await p.page.locator('.catalogue-map[data-ready="true"] svg path').first().waitFor();
+    const outline = await p.page.locator('.catalogue-map svg path').first().getAttribute('d');
+    expect(outline!.length).toBeGreaterThan(50);
 
     await p.page.getByRole('link', { name: 'Aperçu de candelabres.csv' }).click();
     const preview = p.page.getByRole('table', { name: /Les 50 premières lignes/ });

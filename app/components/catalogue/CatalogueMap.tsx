@@ -19,13 +19,15 @@ export function CatalogueMap({ outlines, features, label }: CatalogueMapProps) {
     void import('leaflet').then((mod) => {
       const L = (mod as unknown as { default?: typeof Leaflet }).default ?? mod;
       if (disposed || !ref.current) return;
-      map = L.map(ref.current, { attributionControl: false, zoomControl: true, scrollWheelZoom: false, keyboard: false });
+      // A picture (role img, named by its label): no controls or focusable shapes inside it; the
+      // communes are listed as links next to it.
+      map = L.map(ref.current, { attributionControl: false, zoomControl: false, scrollWheelZoom: false, keyboard: false, boxZoom: false, doubleClickZoom: false, dragging: false, touchZoom: false });
       const layers: Leaflet.GeoJSON[] = [];
       if (outlines.features.length) {
         layers.push(
           L.geoJSON(outlines as GeoJSON.FeatureCollection, {
             style: { color: '#1d4ed8', weight: 1.5, fillOpacity: 0.12 },
-            onEachFeature: (f, layer) => layer.bindTooltip(String((f.properties as { name?: string } | null)?.name ?? '')),
+            interactive: false,
           }).addTo(map),
         );
       }
@@ -33,7 +35,8 @@ export function CatalogueMap({ outlines, features, label }: CatalogueMapProps) {
         layers.push(
           L.geoJSON(features as GeoJSON.FeatureCollection, {
             style: { color: '#b91c1c', weight: 2 },
-            pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 4, color: '#b91c1c', fillOpacity: 0.7 }),
+            interactive: false,
+            pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 4, color: '#b91c1c', fillOpacity: 0.7, interactive: false }),
           }).addTo(map),
         );
       }
