@@ -13,6 +13,7 @@ import {
   getObservationPage,
   isInGoodStanding,
   listMyObservations,
+  listObservations,
   ObservationError,
   resolveObservations,
 } from '../../app/domain/observations/observations.server';
@@ -20,6 +21,8 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { citizen, credit, keyT, makeModerator, observe, seedReference, validFields } from './helpers';
 import { submitObservation } from '../../app/domain/observations/observations.server';
+import { retractContribution } from '../../app/domain/moderation/reports.server';
+import { exportPersonalData } from '../../app/domain/identity/personal-data.features.server';
 
 let t: TestDatabase;
 let uploadsDir: string;
@@ -264,5 +267,35 @@ describe('moderation', () => {
     expect((await resolveObservations(t.db, m, [a.id], false))[0]?.outcome).toBe('done');
     const audit = await t.db.selectFrom('audit_log').select('action').where('target_id', '=', a.id).orderBy('id').execute();
     expect(audit.map((x) => x.action)).toEqual(['observation.resolved', 'observation.reopened']);
+  });
+
+  it('retraction leaves a tombstone, takes it off the list and reverses its credits, confirmations included', async () => {
+    const m = await makeModerator(t.db);
+    await t.db.updateTable('contribution').set({ state: 'withdrawn' }).where('state', '=', 'submitted').execute();
+    const author = await citizen(t.db);
+    const { id } = await observe(t.db, author.user.id, uploadsDir);
+    const confirmer = await citizen(t.db, { ageDays: 10, balance: 2 });
+    await confirmObservation(t.db, confirmer.user.id, id);
+    await claimNextContribution(t.db, m, { kind: 'observation' });
+    await approveContribution(t.db, m, id);
+    await t.db.transaction().execute((trx) => retractContribution(trx, m.id, id, 'Photo d’une personne reconnaissable.'));
+    const page = await getObservationPage(t.db, id, null);
+    expect(page?.tombstone?.reason).toBe('Photo d’une personne reconnaissable.');
+    expect(page?.observation.description).toBe('');
+    expect((await listObservations(t.db, { viewerId: null })).map((o) => o.id)).not.toContain(id);
+    const sum = async (userId: string) => (await ledger(userId)).filter((e) => e.ref_id === id).reduce((a, e) => a + e.effective_delta, 0);
+    expect(await sum(author.user.id)).toBe(0);
+    expect(await sum(confirmer.user.id)).toBe(0);
+  });
+
+  it('the account export lists the observations reported and confirmed', async () => {
+    const author = await citizen(t.db);
+    const { id } = await observe(t.db, author.user.id, uploadsDir);
+    const other = await citizen(t.db);
+    await confirmObservation(t.db, other.user.id, id);
+    const mine = (await exportPersonalData(t.db, author.user.id)).data.observations as { reported: { id: string; description: string }[] };
+    expect(mine.reported.map((o) => o.id)).toEqual([id]);
+    const theirs = (await exportPersonalData(t.db, other.user.id)).data.observations as { confirmed: { observation_id: string }[] };
+    expect(theirs.confirmed.map((c) => c.observation_id)).toEqual([id]);
   });
 });

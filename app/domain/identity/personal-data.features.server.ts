@@ -4,6 +4,7 @@
 import './personal-data.identity.server';
 import '../reputation/personal-data.server';
 import '../moderation/notifications.server';
+import '../observations/personal-data.server';
 
 export {
   deleteAccount,

@@ -175,6 +175,8 @@ export async function retractContribution(
     }
   }
   await reverseCreditsOf(trx as LedgerTransaction, { type: 'contribution', id: contributionId }, actorId, 'reversal_retraction');
+  // An observation's confirmation credits point at the observation (same id).
+  if (c.kind === 'observation') await reverseCreditsOf(trx as LedgerTransaction, { type: 'observation', id: contributionId }, actorId, 'reversal_retraction');
   const who = await trx.selectFrom('users').select(['id', 'email', 'pseudonym', 'locale', 'deleted_at']).where('id', '=', c.submitter_id).executeTakeFirstOrThrow();
   if (!who.deleted_at) {
     await notify(trx, {
