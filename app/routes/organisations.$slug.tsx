@@ -8,9 +8,11 @@ import {
   getOrganizationBySlug,
   getPendingRequest,
 } from '~/domain/organizations/organizations.server';
+import { DatasetList } from '~/components/catalogue/DatasetList';
+import { listPublishedDatasets } from '~/domain/catalogue/catalogue.server';
 
 // The public page of an organisation; signed-in visitors may ask to join it.
-export const handle: RouteHandle = { access: 'public', i18n: 'identity' };
+export const handle: RouteHandle = { access: 'public', i18n: ['identity', 'catalogue'] };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.org.name }];
 
@@ -22,6 +24,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const pending =
     user && !role ? Boolean(await getPendingRequest(context.db, user.id, org.id)) : false;
   const t = await identityT(request);
+  const datasets = await listPublishedDatasets(context.db, { organizationId: org.id, limit: 100 });
   return {
     title: org.name,
     org: {
@@ -36,6 +39,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       memberCount: org.memberCount,
     },
     signedIn: Boolean(user),
+    datasets,
     role,
     pending,
     info: new URL(request.url).searchParams.get('info'),
@@ -46,8 +50,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 export default function OrganizationPage() {
   const { t } = useTranslation('identity');
-  const { org, signedIn, role, pending, info, signInHref, messageLabel } =
+  const { org, signedIn, role, pending, info, signInHref, messageLabel, datasets } =
     useLoaderData<typeof loader>();
+  const { t: tc } = useTranslation('catalogue');
   return (
     <article aria-labelledby="title">
       <h1 id="title">{org.name}</h1>
@@ -89,6 +94,11 @@ export default function OrganizationPage() {
         ) : null}
       </dl>
       {org.description ? org.description.split(/\n{2,}/).map((p, i) => <p key={i}>{p}</p>) : null}
+
+      <section aria-labelledby="datasets-title">
+        <h2 id="datasets-title">{tc('org.datasets')}</h2>
+        <DatasetList items={datasets} emptyText={tc('org.empty')} />
+      </section>
 
       <section aria-labelledby="join-title">
         <h2 id="join-title">{t('orgs.members', { count: org.memberCount })}</h2>

@@ -285,6 +285,13 @@ describe('commune and home pages', () => {
     expect((await get('/datasets/communes/00000')).status).toBe(404);
   });
 
+  it('the organisation page lists the datasets it publishes', async () => {
+    const body = await (await get('/organisations/ville-de-lyon')).text();
+    expect(body).toContain('Jeux de données publiés');
+    expect(body).toContain('Éclairage public de Lyon');
+    expect(body).not.toContain('Page piégée');
+  });
+
   it('the home page shows counts, latest publications and themes', async () => {
     const body = await (await get('/')).text();
     expect(body).toContain('Dernières publications');
