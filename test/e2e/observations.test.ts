@@ -1,4 +1,5 @@
-// A citizen places an observation with a photo on the map (click, then drag the marker),
+// A citizen places an observation with a photo on the map (typed coordinates, their
+// position, a click, then a drag of the marker),
 // two other citizens confirm it ("je l'ai vu aussi", one of them on a phone), it becomes
 // "confirmed" and is served first to the moderator, who approves it; it appears as
 // published to visitors, with a photo whose metadata is gone, and the moderator marks it
@@ -64,14 +65,23 @@ describe('citizen observations', () => {
     const author = await createUserWithSession(db, { pseudonym: 'Inès de la Croix-Rousse', secret: E2E_SESSION_SECRET });
 
     // 1. The author places the point on the map, drags it, adds a photo and sends.
-    const a = await as(author);
+    const a = await as(author, { geolocation: { latitude: 45.7676, longitude: 4.8357 }, permissions: ['geolocation'] });
     const { page } = a;
     await page.goto(`${app.url}/observations/nouvelle`);
     const map = page.getByTestId('observation-map');
     await page.locator('[data-testid="observation-map"][data-ready="true"]').waitFor();
+    // Typed coordinates place the marker; "use my position" takes the device's position.
+    await page.getByLabel('Longitude', { exact: true }).fill('4.8799');
+    await page.getByLabel('Latitude', { exact: true }).fill('45.7665');
+    await page.getByTestId('commune-hint').getByText('Commune : Villeurbanne').waitFor();
+    await page.locator('.observation-marker').waitFor();
+    await page.getByRole('button', { name: 'Utiliser ma position' }).click();
+    await page.getByTestId('commune-hint').getByText('Commune : Lyon').waitFor();
+    expect([await inputValue(page, 'Longitude'), await inputValue(page, 'Latitude')]).toEqual(['4.8357', '45.7676']);
+    // A click on the map moves the point there.
     const box = (await map.boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await page.locator('.observation-marker').waitFor();
+    await expect.poll(() => inputValue(page, 'Longitude')).not.toBe('4.8357');
     const clicked = [await inputValue(page, 'Longitude'), await inputValue(page, 'Latitude')];
     expect(clicked.every((v) => /^\d+\.\d+$/.test(v))).toBe(true);
     await page.getByTestId('commune-hint').getByText(/^Commune : /).waitFor();
