@@ -74,6 +74,7 @@ const escTurtle = (s: string) =>
     .replace(/\t/g, '\\t');
 const escIri = (s: string) =>
   s.replace(
+    // eslint-disable-next-line no-control-regex -- control characters are what must be escaped
     /[\u0000-\u0020<>"{}|^`\\]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
@@ -125,6 +126,7 @@ const escXml = (s: string) =>
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
     // Characters XML 1.0 cannot carry at all.
+    // eslint-disable-next-line no-control-regex -- they are what is removed
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
 
 export function toRdfXml(g: Graph): string {
