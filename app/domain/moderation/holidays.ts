@@ -40,8 +40,11 @@ export function frenchPublicHolidays(year: number): Set<string> {
 }
 
 /** The calendar day of an instant in Paris, "YYYY-MM-DD". */
+let parisFormat: Intl.DateTimeFormat | undefined;
 export function parisDay(at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
+  // One formatter, reused: building one costs far more than formatting with it.
+  parisFormat ??= new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Paris', year: 'numeric', month: '2-digit', day: '2-digit' });
+  return parisFormat.format(at);
 }
 
 export function isWorkingDay(isoDay: string): boolean {
