@@ -16,6 +16,8 @@ import { claimNextContribution, ModerationError, releaseClaim } from '~/domain/m
 import { claimContribution, decide, decisionSchema, getReviewItem, moderationStatus, requireModeratorScopes } from '~/domain/moderation/queue.server';
 import { listThread, MAX_COMMENT_LENGTH, postMessage, ThreadError } from '~/domain/moderation/thread.server';
 import { getLanguage, getT } from '~/i18n/i18n.server';
+import { ObservationReview } from '~/components/observations/observation-review';
+import { getObservationForReview } from '~/domain/observations/observations.server';
 
 export const handle: RouteHandle = { access: 'moderator', i18n: ['moderation', 'contributions'] };
 
@@ -37,7 +39,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw e;
   });
   const refs = await loadReferenceData(context.db, await getLanguage(request));
-  return { item, thread, isAdmin: m.isAdmin, communes: refs.communes, themes: refs.themes, max: MAX_COMMENT_LENGTH };
+  // An observation: its point, photo (re-encoded only) and confirmations (observations area).
+  const observation = item.kind === 'observation' ? await getObservationForReview(context.db, id, await getLanguage(request)) : null;
+  return { item, thread, isAdmin: m.isAdmin, communes: refs.communes, themes: refs.themes, max: MAX_COMMENT_LENGTH, observation };
 }
 
 type ActionData = { error?: string; field?: 'reasonCode' | 'comment'; threadError?: string; sent?: boolean };
@@ -91,7 +95,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 export default function ReviewScreen() {
   const { t, i18n } = useTranslation('moderation');
   const tc = useTranslation('contributions').t;
-  const { item: c, thread, isAdmin, communes, themes, max } = useLoaderData<typeof loader>();
+  const { item: c, thread, isAdmin, communes, themes, max, observation } = useLoaderData<typeof loader>();
   const actionData = useActionData<ActionData>();
   const [params] = useSearchParams();
   const done = params.get('fait');
@@ -139,6 +143,7 @@ export default function ReviewScreen() {
           {actionData.error}
         </p>
       ) : null}
+      {observation ? <ObservationReview observation={observation} /> : null}
 
       <section aria-labelledby="claim-title" className="card stack">
         <h2 id="claim-title">{t('decision.title')}</h2>

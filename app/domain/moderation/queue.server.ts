@@ -149,7 +149,8 @@ export async function listQueue(db: DB, m: Moderator, f: QueueFilters, now = new
     if (f.orgKind === 'individual') q = q.where('c.organization_id', 'is', null);
     else if (f.orgKind) q = q.where('o.kind', '=', f.orgKind);
     if (f.personalData) q = q.where('c.personal_data', '=', f.personalData === 'yes');
-    const rows = await q.orderBy('c.submitted_at').orderBy('c.id').limit(500).execute();
+    // Confirmed observations (queue_priority 1) first, then the oldest.
+    const rows = await q.orderBy('c.queue_priority', 'desc').orderBy('c.submitted_at').orderBy('c.id').limit(500).execute();
     items = rows.map((r) => {
       const ageDays = r.submitted_at ? workingDaysBetween(r.submitted_at, now) : 0;
       return {
