@@ -1,0 +1,63 @@
+// Who is notified of what, in the same transaction as the change: a broken claim tells its
+// holder, a report's outcome tells the reporter, a retraction tells the contributor.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approveContribution, loadModerator, releaseClaim } from '../../app/domain/moderation/moderation.server';
+import { publishApprovedContribution } from '../../app/domain/moderation/publish.server';
+import { claimContribution, claimTask } from '../../app/domain/moderation/queue.server';
+import { clearReviewTask, reportPublishedItem, retractFromTask } from '../../app/domain/moderation/reports.server';
+import { prepareReferences } from '../contributions/helpers';
+import { makeModerator, submitted } from '../moderation/helpers';
+import { createUserWithSession } from '../support/auth';
+import { createTestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
+
+let t: TestDatabase;
+let dir: string;
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = await mkdtemp(path.join(os.tmpdir(), 'td-modnotif-'));
+});
+afterAll(async () => {
+  await t?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const kindsOf = async (userId: string) =>
+  (await t.db.selectFrom('notification').select(['kind', 'url']).where('user_id', '=', userId).orderBy('id').execute()).map((n) => n.kind);
+
+describe('notifications of moderation events', () => {
+  it('tells the holder of a broken claim, the reporter of each outcome, and the contributor of a retraction', async () => {
+    const refs = await prepareReferences(t.db);
+    const holder = await makeModerator(t.db);
+    const adminUser = (await createUserWithSession(t.db, { isAdmin: true })).user;
+    const adminM = (await loadModerator(t.db, adminUser.id))!;
+
+    const { id, submitterId } = await submitted(t.db, refs, dir);
+    await claimContribution(t.db, holder, id);
+    await releaseClaim(t.db, adminM, id);
+    expect(await kindsOf(holder.id)).toEqual(['claim_broken']);
+
+    await claimContribution(t.db, holder, id);
+    await approveContribution(t.db, holder, id);
+    await publishApprovedContribution(t.db, id, { uploadsDir: dir });
+    expect(await kindsOf(submitterId)).toEqual(['approved', 'published']);
+
+    const reporter = (await createUserWithSession(t.db)).user;
+    const first = await reportPublishedItem(t.db, reporter.id, id, { reason: 'inaccurate', comment: 'Chiffres faux' });
+    await claimTask(t.db, holder, first.taskId);
+    await clearReviewTask(t.db, holder, first.taskId, 'Chiffres vérifiés');
+    const second = await reportPublishedItem(t.db, reporter.id, id, { reason: 'licence', comment: 'Pas sous licence ouverte' });
+    await claimTask(t.db, holder, second.taskId);
+    await retractFromTask(t.db, holder, second.taskId, 'Licence incompatible');
+    expect(await kindsOf(reporter.id)).toEqual(['report_cleared', 'report_retracted']);
+    expect(await kindsOf(submitterId)).toEqual(['approved', 'published', 'retracted']);
+    const emails = await t.db.selectFrom('email_outbox').select(['template', 'subject']).where('to_address', '=', reporter.email).orderBy('id').execute();
+    expect(emails).toEqual([
+      { template: 'notification', subject: 'Votre signalement' },
+      { template: 'notification', subject: 'Votre signalement' },
+    ]);
+  });
+});
