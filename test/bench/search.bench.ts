@@ -101,6 +101,10 @@ async function generate(db: DB): Promise<void> {
     await sql`insert into contribution (id, kind, submitter_id, organization_id, state, current_revision_id, published_version_id, title, submitted_at, approved_at)
       select c, 'new_dataset', ${user.id}, org, 'published', r, v, metadata->>'title', updated, updated from gen`.execute(trx);
     await sql`insert into contribution_revision (id, contribution_id, number, metadata, frozen_at) select r, c, 1, metadata, updated from gen`.execute(trx);
+    // The search trigger runs once, after the files exist (it reads them), not at insert too;
+    // the facet counters are rebuilt in one statement at the end (in one transaction, 100 000
+    // increments of the same few rows would each walk that row's chain of versions).
+    await sql`alter table dataset disable trigger user`.execute(trx);
     await sql`insert into dataset (id, slug, organization_id, metadata, current_version_id, created_at, updated_at, download_count)
       select d, 'jeu-' || g, org, metadata, v, updated, updated, (random() * random() * 5000)::int from gen`.execute(trx);
     await sql`insert into dataset_version (id, dataset_id, number, contribution_id, revision_id, metadata, submitter_id, organization_id, submitted_at, approved_at, published_at)
@@ -108,7 +112,14 @@ async function generate(db: DB): Promise<void> {
     await sql`insert into distribution (dataset_version_id, filename, format, media_type, size, sha256, storage_key)
       select v, 'donnees-' || g || '.' || fmt, fmt, 'application/octet-stream', 1000 + g, md5(g::text) || md5(g::text), 'distributions/x/' || g from gen`.execute(trx);
     // The trigger computes documents and facet keys now that the files exist.
+    await sql`set constraints all immediate`.execute(trx);
+    await sql`alter table dataset enable trigger dataset_search_refresh`.execute(trx);
     await sql`update dataset set search_document = null`.execute(trx);
+    await sql`alter table dataset enable trigger user`.execute(trx);
+    await sql`delete from catalogue_facet_count`.execute(trx);
+    await sql`insert into catalogue_facet_count (key, active, total)
+      select k, count(*) filter (where archived_at is null), count(*)
+      from dataset, unnest('{*}'::text[] || facets) k where listed group by k`.execute(trx);
   });
   await sql`vacuum analyze dataset`.execute(db);
   await sql`vacuum analyze distribution`.execute(db);
