@@ -24,9 +24,11 @@ export async function listPublishedDatasets(
     .innerJoin('dataset_version as v', 'v.id', 'd.current_version_id')
     .select(['d.id', 'd.slug', 'd.metadata', 'd.organization_id', 'd.updated_at', 'd.archived_at', 'v.number'])
     .where('d.state', '=', 'published')
-    .where('v.state', '=', 'published');
+    .where('v.state', '=', 'published')
+    // `listed` (kept by the search trigger) lets the newest-first index serve the order.
+    .where('d.listed', '=', true);
   if (opts.organizationId) q = q.where('d.organization_id', '=', opts.organizationId);
-  if (opts.commune) q = q.where('d.listed', '=', true).where(sql<boolean>`d.facets @> ${sql.val([`commune:${opts.commune}`])}::text[]`);
+  if (opts.commune) q = q.where(sql<boolean>`d.facets @> ${sql.val([`commune:${opts.commune}`])}::text[]`);
   if (opts.includeArchived === false) q = q.where('d.archived_at', 'is', null);
   const rows = await q
     .orderBy('d.updated_at', 'desc')
