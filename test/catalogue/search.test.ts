@@ -129,6 +129,10 @@ describe('facets', () => {
     const r = await search('depuis=7j');
     expect(r.total).toBe(3);
     expect(r.since.map((s) => s.count)).toEqual([3, 3, 3]);
+    // With words, the same counts come from the single pass that counts the facets.
+    const words = await search('q=eclairage&theme=energie');
+    expect(words.total).toBe(1);
+    expect(words.since.map((s) => s.count)).toEqual([1, 1, 1]);
   });
 });
 

@@ -128,6 +128,9 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
   // whole catalogue would otherwise be counted at each request).
   const unfiltered = !tsq && keys.length === 0;
   const column = sql.ref(s.archives ? 'total' : 'active');
+  // Words or filters without a date: one pass over the matching rows gives the facet counts,
+  // the total ('*') and the date counts ('~7j', '~30j', '~1an') at once.
+  const onePass = !unfiltered && !s.depuis;
   const [rows, facetRows, counts] = await Promise.all([
     sql<{
       id: string;
@@ -144,8 +147,17 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
        where ${where} order by ${order} limit ${PAGE_SIZE} offset ${offset}`.execute(db),
     unfiltered && !s.depuis
       ? sql<{ k: string; n: number }>`select key as k, ${column} as n from catalogue_facet_count where key <> '*' and ${column} > 0`.execute(db)
-      : sql<{ k: string; n: number }>`select k, count(*)::int as n from dataset d, unnest(d.facets) k where ${where} group by k`.execute(db),
-    unfiltered
+      : onePass
+        ? sql<{ k: string; n: number }>`select k, count(*)::int as n from dataset d,
+            unnest(array['*',
+              case when d.updated_at >= now() - interval '7 days' then '~7j' end,
+              case when d.updated_at >= now() - interval '30 days' then '~30j' end,
+              case when d.updated_at >= now() - interval '365 days' then '~1an' end] || d.facets) k
+            where ${where} and k is not null group by k`.execute(db)
+        : sql<{ k: string; n: number }>`select k, count(*)::int as n from dataset d, unnest(d.facets) k where ${where} group by k`.execute(db),
+    onePass
+      ? Promise.resolve({ rows: [] as { total: number; d7: number; d30: number; d365: number }[] })
+      : unfiltered
       ? sql<{ total: number; d7: number; d30: number; d365: number }>`select
           ${s.depuis ? sql`(select count(*) from dataset d where ${where})::int` : sql`coalesce((select ${column} from catalogue_facet_count where key = '*'), 0)`} as total,
           (select count(*) from dataset d where ${base} and d.updated_at >= now() - interval '7 days')::int as d7,
@@ -159,7 +171,10 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
         from dataset d where ${base}`.execute(db),
   ]);
 
-  const c = counts.rows[0] ?? { total: 0, d7: 0, d30: 0, d365: 0 };
+  const passCount = (k: string) => facetRows.rows.find((r) => r.k === k)?.n ?? 0;
+  const c = onePass
+    ? { total: passCount('*'), d7: passCount('~7j'), d30: passCount('~30j'), d365: passCount('~1an') }
+    : (counts.rows[0] ?? { total: 0, d7: 0, d30: 0, d365: 0 });
   const total = c.total;
   const orgIds = facetRows.rows.filter((r) => r.k.startsWith('org:')).map((r) => r.k.slice(4));
   const orgs = orgIds.length ? await db.selectFrom('organization').select(['id', 'slug', 'name']).where('id', 'in', orgIds).execute() : [];
