@@ -18,10 +18,12 @@ import enCatalogue from './locales/en/catalogue.json';
 import frCatalogue from './locales/fr/catalogue.json';
 import enObservations from './locales/en/observations.json';
 import frObservations from './locales/fr/observations.json';
+import enOpenapi from './locales/en/openapi.json';
+import frOpenapi from './locales/fr/openapi.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations, openapi: frOpenapi },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations, openapi: enOpenapi },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];

@@ -1,0 +1,21 @@
+// GET /api/v1/datasets/:id — one dataset (slug or id); 410 problem once retracted.
+import type { LoaderFunctionArgs } from '@remix-run/node';
+import type { RouteHandle } from '~/domain/identity/access';
+import { problem } from '~/domain/api/problem.server';
+import { publicOrigin } from '~/domain/openapi/records.server';
+import { jsonWithEtag, notFound } from '~/domain/openapi/http.server';
+import { datasetView, showDataset } from '~/domain/openapi/v1.server';
+
+export const handle: RouteHandle = { access: 'public' };
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const d = await showDataset(context.db, params.id ?? '');
+  if (!d) return notFound('dataset');
+  if (d.state === 'retracted') {
+    return problem(410, 'Gone', 'This dataset was retracted. / Ce jeu de données a été retiré.', {
+      retractedAt: d.retractedAt?.toISOString() ?? null,
+      slug: d.slug,
+    });
+  }
+  return jsonWithEtag(request, datasetView(d, publicOrigin(context, request)));
+}
