@@ -189,7 +189,7 @@ describe('OpenAPI', () => {
     const { res, body } = await json('/api/v1/openapi.json');
     expect(res.status).toBe(200);
     const validator = new Validator();
-    const result = await validator.validate(body as object);
+    const result = await validator.validate(body as Record<string, unknown>);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(validator.version).toBe('3.1');
