@@ -5,6 +5,7 @@ import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { FileReport } from '~/components/contributions/file-report';
+import { MarkdownText } from '~/components/markdown-text';
 import { ContributionError, getContributionFor, withdrawContribution } from '~/domain/contributions/contributions.server';
 import { contributionsT, refusalMessage } from '~/domain/contributions/http.server';
 import { editableStates, isLegal } from '~/domain/contributions/state-machine';
@@ -140,7 +141,7 @@ export default function ContributionPage() {
             {t('mine.revision', { number: r.number })}{' '}
             <small>({r.frozenAt ? t('mine.frozenAt', { date: fmt.format(new Date(r.frozenAt)) }) : t('mine.working')})</small>
           </h2>
-          {r.metadata.description ? <p className="prewrap">{r.metadata.description}</p> : null}
+          {r.metadata.description ? <MarkdownText>{r.metadata.description}</MarkdownText> : null}
           {r.files.length === 0 ? <p>{t('wizard.noFiles')}</p> : r.files.map((f) => <FileReport key={f.id} file={f} />)}
         </section>
       ))}

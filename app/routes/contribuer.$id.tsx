@@ -9,6 +9,7 @@ import uppyDashboardCss from '@uppy/dashboard/css/style.min.css?url';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { FileReport } from '~/components/contributions/file-report';
+import { MarkdownText } from '~/components/markdown-text';
 import { MetadataFields } from '~/components/contributions/metadata-form';
 import type { FieldErrors } from '~/components/contributions/metadata-form';
 import UploadWidget from '~/components/upload-widget.client';
@@ -292,7 +293,7 @@ function ReviewStep() {
   const communeLabel = (c: string) => (c === '200046977' ? t('fields.wholeMetropole') : (refs.communes.find((x) => x.code === c)?.name ?? c));
   const rows: [string, React.ReactNode][] = [
     [t('fields.title'), draft.title || missing],
-    [t('fields.description'), draft.description ? <span className="prewrap">{draft.description}</span> : missing],
+    [t('fields.description'), draft.description ? <MarkdownText>{draft.description}</MarkdownText> : missing],
     [t('fields.themes'), draft.themes?.length ? draft.themes.map(themeLabel).join(', ') : missing],
     [t('fields.keywords'), draft.keywords?.length ? draft.keywords.join(', ') : missing],
     [t('fields.communes'), draft.communes?.length ? draft.communes.map(communeLabel).join(', ') : missing],

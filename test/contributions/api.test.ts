@@ -104,4 +104,21 @@ describe('/api/v1/contributions', () => {
     expect(r.status).toBe(422);
     expect(((await r.json()) as { code: string }).code).toBe('foreign_upload');
   });
+
+  it('renders the Markdown description as text and links, never as live HTML', async () => {
+    const { cookie } = await createUserWithSession(t.db);
+    const { id } = (await (await api(cookie, '/api/v1/contributions', { method: 'POST', body: {} })).json()) as { id: string };
+    await api(cookie, `/api/v1/contributions/${id}`, {
+      method: 'PATCH',
+      body: { description: 'Des **arceaux** <script>alert("x")</script> [voir](javascript:alert(1)) <img src=x onerror=alert(2)>' },
+    });
+    const page = await fetch(`${server.url}/contribuer/${id}?etape=verification`, { headers: { cookie } });
+    // The rendered page (the loader data serialised for hydration is JSON text, not markup).
+    const html = (await page.text()).split('<main')[1]!.split('</main>')[0]!;
+    expect(page.status).toBe(200);
+    expect(html).toContain('<strong>arceaux</strong>');
+    expect(html).not.toContain('<script>alert');
+    expect(html).not.toContain('javascript:alert');
+    expect(html).not.toMatch(/<img[^>]*onerror/);
+  });
 });
