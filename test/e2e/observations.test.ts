@@ -1,9 +1,9 @@
 // A citizen places an observation with a photo on the map (typed coordinates, their
-// position, a click, then a drag of the marker),
-// two other citizens confirm it ("je l'ai vu aussi", one of them on a phone), it becomes
-// "confirmed" and is served first to the moderator, who approves it; it appears as
-// published to visitors, with a photo whose metadata is gone, and the moderator marks it
-// resolved from /moderation/observations. axe checks every page.
+// position, a click, then a drag of the marker), two other citizens confirm it ("je l'ai
+// vu aussi", one of them on a phone), it becomes "confirmed" and is listed first to the
+// moderator, who approves it on the review screen (seeing its photo and confirmations); it
+// appears as published to visitors, with a photo whose metadata is gone, and the moderator
+// marks it resolved from /moderation/observations. axe checks every page.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,7 +11,6 @@ import sharp from 'sharp';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { approveContribution, claimNextContribution, loadModerator } from '../../app/domain/moderation/moderation.server';
 import { appendLedgerEntry } from '../../app/domain/reputation/ledger.server';
 import { createUserWithSession } from '../support/auth';
 import type { SignedInTestUser } from '../support/auth';
@@ -60,11 +59,14 @@ afterAll(async () => {
 });
 
 describe('citizen observations', () => {
-  it('placed on the map with a photo, confirmed by two citizens, approved, published', async () => {
-    const db = app.database.db;
-    const author = await createUserWithSession(db, { pseudonym: 'Inès de la Croix-Rousse', secret: E2E_SESSION_SECRET });
+  let author!: SignedInTestUser;
+  let id = '';
+  let commune = '';
+  let mp: CheckedPage;
 
-    // 1. The author places the point on the map, drags it, adds a photo and sends.
+  it('the author places the point on the map (typed, their position, click, drag), adds a photo and sends it', async () => {
+    const db = app.database.db;
+    author = await createUserWithSession(db, { pseudonym: 'Inès de la Croix-Rousse', secret: E2E_SESSION_SECRET });
     const a = await as(author, { geolocation: { latitude: 45.7676, longitude: 4.8357 }, permissions: ['geolocation'] });
     const { page } = a;
     await page.goto(`${app.url}/observations/nouvelle`);
@@ -94,7 +96,7 @@ describe('citizen observations', () => {
     await page.mouse.up();
     await expect.poll(() => inputValue(page, 'Longitude')).not.toBe(clicked[0]);
     expect(Number(await inputValue(page, 'Longitude'))).toBeGreaterThan(Number(clicked[0]));
-    const commune = (await page.getByTestId('commune-hint').textContent())!.replace('Commune : ', '');
+    commune = (await page.getByTestId('commune-hint').textContent())!.replace('Commune : ', '');
     expect(commune).not.toBe('');
 
     const draggedLon = Number(await inputValue(page, 'Longitude'));
@@ -105,7 +107,7 @@ describe('citizen observations', () => {
     await a.assertAccessible();
     await page.getByRole('button', { name: 'Envoyer l’observation' }).click();
     await page.waitForURL(/\/observations\/[0-9a-f-]{36}\?envoyee=1/);
-    const id = new URL(page.url()).pathname.split('/').pop()!;
+    id = new URL(page.url()).pathname.split('/').pop()!;
     await page.getByText('Merci ! Votre observation a été envoyée aux modérateurs.').waitFor();
     expect(await page.getByTestId('grade').textContent()).toBe('À confirmer');
     const stored = await db.selectFrom('observation').select(['lon']).where('id', '=', id).executeTakeFirstOrThrow();
@@ -118,7 +120,9 @@ describe('citizen observations', () => {
     await page.getByTestId('photo').waitFor();
     await a.assertAccessible();
     await a.close();
+  }, 150_000);
 
+  it('two other citizens confirm it, one of them on a phone: it becomes confirmed', async () => {
     // 2. Two other citizens confirm it, one of them on a phone.
     const c1 = await goodCitizen('Malo des Pentes');
     const c2 = await goodCitizen('Yasmina de Gerland');
@@ -140,14 +144,33 @@ describe('citizen observations', () => {
     expect(await p2.page.getByTestId('grade').textContent()).toBe('Confirmée');
     await p2.assertAccessible();
     await p2.close();
+  }, 150_000);
 
-    // 3. The moderator gets it first (confirmed) and approves it.
-    const mod = await db.selectFrom('users').select('id').where('email', '=', 'moderateur@demo.terridata.fr').executeTakeFirstOrThrow();
-    const m = (await loadModerator(db, mod.id))!;
-    const claimed = await claimNextContribution(db, m, { kind: 'observation' });
-    expect(claimed?.id).toBe(id);
-    expect(await approveContribution(db, m, id, { expectedVersion: claimed!.version })).toBe('approved');
+  it('the moderator finds it first in the queue, sees its photo and approves it', async () => {
+    // 3. The moderator finds it first in the queue (confirmed), sees its photo and approves it.
+    mp = await openPage(browser);
+    await mp.page.goto(`${app.url}/connexion`);
+    await mp.page.getByLabel('Adresse électronique').fill('moderateur@demo.terridata.fr');
+    await mp.page.getByLabel('Mot de passe', { exact: true }).fill('moderateur-demo-2026');
+    await mp.page.getByRole('button', { name: 'Se connecter' }).click();
+    await mp.page.waitForURL((u) => !u.pathname.startsWith('/connexion'));
+    await mp.page.goto(`${app.url}/moderation?kind=observation`);
+    const first = mp.page.getByTestId('queue-item').first();
+    await first.waitFor();
+    expect(await first.getAttribute('data-id')).toBe(id);
+    await mp.page.goto(`${app.url}/moderation/${id}`);
+    const panel = mp.page.getByTestId('observation-review');
+    await panel.getByRole('img').waitFor();
+    await panel.getByText('Malo des Pentes').waitFor();
+    await mp.page.getByRole('button', { name: 'Prendre en charge' }).click();
+    await mp.page.getByLabel('Approuver').check();
+    await mp.page.getByRole('button', { name: 'Enregistrer la décision' }).click();
+    await mp.page.getByText('Décision enregistrée.').waitFor();
+    expect(await mp.page.getByTestId('state').textContent()).toBe('Publiée');
+    await mp.assertAccessible();
+  }, 150_000);
 
+  it('a visitor sees it published, with a photo that carries no metadata', async () => {
     // 4. A visitor sees it published, with a photo that carries no metadata.
     const v = await openPage(browser);
     await v.page.goto(`${app.url}/observations/${id}`);
@@ -164,7 +187,9 @@ describe('citizen observations', () => {
     await v.page.locator(`li[data-observation-id="${id}"]`).waitFor();
     await v.assertAccessible();
     await v.close();
+  }, 150_000);
 
+  it('the author finds it in my observations, published and confirmed', async () => {
     // 5. The author finds it in "my observations", published and confirmed.
     const a2 = await as(author);
     await a2.page.goto(`${app.url}/compte/observations`);
@@ -174,14 +199,11 @@ describe('citizen observations', () => {
     expect(await row.getAttribute('data-grade')).toBe('confirmed');
     await a2.assertAccessible();
     await a2.close();
+  }, 150_000);
 
+  it('the moderator marks it resolved', async () => {
+    const db = app.database.db;
     // 6. Later, the moderator marks it resolved from the moderators' page.
-    const mp = await openPage(browser);
-    await mp.page.goto(`${app.url}/connexion`);
-    await mp.page.getByLabel('Adresse électronique').fill('moderateur@demo.terridata.fr');
-    await mp.page.getByLabel('Mot de passe', { exact: true }).fill('moderateur-demo-2026');
-    await mp.page.getByRole('button', { name: 'Se connecter' }).click();
-    await mp.page.waitForURL((u) => !u.pathname.startsWith('/connexion'));
     await mp.page.goto(`${app.url}/moderation/observations`);
     await mp.page.locator(`tr[data-observation-id="${id}"] input[type="checkbox"]`).check();
     await mp.page.getByRole('button', { name: 'Marquer comme résolues' }).click();
@@ -189,5 +211,5 @@ describe('citizen observations', () => {
     await mp.assertAccessible();
     await mp.close();
     expect((await db.selectFrom('observation').select('resolved_at').where('id', '=', id).executeTakeFirstOrThrow()).resolved_at).not.toBeNull();
-  });
+  }, 150_000);
 });
