@@ -118,6 +118,12 @@ function Shell({ children }: { children: React.ReactNode }) {
                 <Link to="/">{t('nav.home')}</Link>
               </li>
               <li>
+                <Link to="/datasets">{t('nav.catalogue')}</Link>
+              </li>
+              <li>
+                <Link to="/observations">{t('nav.observations')}</Link>
+              </li>
+              <li>
                 <Link to="/registre">{t('nav.ledger')}</Link>
               </li>
               {user ? (

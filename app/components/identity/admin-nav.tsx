@@ -9,6 +9,7 @@ const links = [
   ['/admin/journal', 'journal'],
   ['/admin/taches', 'jobs'],
   ['/admin/pages', 'pages'],
+  ['/admin/listes', 'lists'],
 ] as const;
 
 export function AdminNav() {
