@@ -190,10 +190,12 @@ async function notifyContributor(trx: DB, contributionId: string, event: string,
   const row = await trx
     .selectFrom('contribution as c')
     .innerJoin('users as u', 'u.id', 'c.submitter_id')
-    .select(['u.id', 'u.email', 'u.pseudonym', 'u.locale', 'u.deleted_at', 'c.title'])
+    .select(['u.id', 'u.email', 'u.pseudonym', 'u.locale', 'u.deleted_at', 'c.title', 'c.kind'])
     .where('c.id', '=', contributionId)
     .executeTakeFirstOrThrow();
   if (row.deleted_at) return;
+  // Observations have their own page; datasets are followed from "my contributions".
+  const url = row.kind === 'observation' ? `/observations/${contributionId}` : `/compte/contributions/${contributionId}`;
   // In-app notification, and the email as the contributor's preference says.
   await notify(trx, {
     userId: row.id,
@@ -201,12 +203,12 @@ async function notifyContributor(trx: DB, contributionId: string, event: string,
     contributionId,
     title: row.title,
     comment,
-    url: `/compte/contributions/${contributionId}`,
+    url,
     email: {
       to: row.email,
       template: 'contribution_event',
       locale: row.locale,
-      params: { pseudonym: row.pseudonym, title: row.title, event, comment: comment ?? '', url: `/compte/contributions/${contributionId}` },
+      params: { pseudonym: row.pseudonym, title: row.title, event, comment: comment ?? '', url },
     },
   });
 }
