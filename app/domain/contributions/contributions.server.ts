@@ -418,6 +418,38 @@ export interface RevisionDetail {
   files: FileItem[];
 }
 
+export interface ContributionEvent {
+  id: number;
+  action: string;
+  from: string;
+  to: string;
+  actor: string | null;
+  reasonCode: string | null;
+  comment: string | null;
+  at: Date;
+}
+
+/** The moderation events of a contribution, oldest first, with the actor's pseudonym. */
+export async function listContributionEvents(db: DB, id: string): Promise<ContributionEvent[]> {
+  const rows = await db
+    .selectFrom('moderation_event as e')
+    .leftJoin('users as u', 'u.id', 'e.actor_id')
+    .select(['e.id', 'e.action', 'e.from_state', 'e.to_state', 'u.pseudonym', 'e.reason_code', 'e.comment', 'e.created_at'])
+    .where('e.contribution_id', '=', id)
+    .orderBy('e.id')
+    .execute();
+  return rows.map((e) => ({
+    id: Number(e.id),
+    action: e.action,
+    from: e.from_state,
+    to: e.to_state,
+    actor: e.pseudonym,
+    reasonCode: e.reason_code,
+    comment: e.comment,
+    at: e.created_at,
+  }));
+}
+
 export interface ContributionDetail {
   id: string;
   kind: string;
@@ -433,7 +465,7 @@ export interface ContributionDetail {
   submittedAt: Date | null;
   currentRevisionId: string | null;
   revisions: RevisionDetail[];
-  events: { id: number; action: string; from: string; to: string; actor: string | null; reasonCode: string | null; comment: string | null; at: Date }[];
+  events: ContributionEvent[];
   mine: boolean;
 }
 
@@ -473,13 +505,7 @@ export async function getContributionFor(db: DB, userId: string, id: string): Pr
     )
     .orderBy('revision_upload.position')
     .execute();
-  const events = await db
-    .selectFrom('moderation_event as e')
-    .leftJoin('users as u', 'u.id', 'e.actor_id')
-    .select(['e.id', 'e.action', 'e.from_state', 'e.to_state', 'u.pseudonym', 'e.reason_code', 'e.comment', 'e.created_at'])
-    .where('e.contribution_id', '=', id)
-    .orderBy('e.id')
-    .execute();
+  const events = await listContributionEvents(db, id);
   return {
     id: c.id,
     kind: c.kind,
@@ -514,15 +540,6 @@ export async function getContributionFor(db: DB, userId: string, id: string): Pr
           ...summarizeReport(f.report),
         })),
     })),
-    events: events.map((e) => ({
-      id: Number(e.id),
-      action: e.action,
-      from: e.from_state,
-      to: e.to_state,
-      actor: e.pseudonym,
-      reasonCode: e.reason_code,
-      comment: e.comment,
-      at: e.created_at,
-    })),
+    events,
   };
 }

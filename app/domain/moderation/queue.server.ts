@@ -9,6 +9,8 @@ import { z } from 'zod';
 import type { AppLoadContext } from '@remix-run/node';
 import { forbidden, requireModerator } from '../identity/permissions.server';
 import type { DB } from '#db/client';
+import { listContributionEvents } from '../contributions/contributions.server';
+import type { ContributionEvent } from '../contributions/contributions.server';
 import { revisionFiles } from '../contributions/files.server';
 import type { FileItem } from '../contributions/files.server';
 import { rejectionReasons } from '../contributions/state-machine';
@@ -501,7 +503,7 @@ export interface ReviewItem {
   /** Changes from the previous submitted revision to the current one (empty for a first submission). */
   diff: MetadataChange[];
   diffFrom: number | null;
-  events: { id: number; action: string; from: string; to: string; actor: string | null; reasonCode: string | null; comment: string | null; at: Date }[];
+  events: ContributionEvent[];
   openTasks: { id: string; kind: string; state: string }[];
 }
 
@@ -562,13 +564,7 @@ export async function getReviewItem(db: DB, m: Moderator, id: string, opts: { up
       ),
     });
   }
-  const events = await db
-    .selectFrom('moderation_event as e')
-    .leftJoin('users as u', 'u.id', 'e.actor_id')
-    .select(['e.id', 'e.action', 'e.from_state', 'e.to_state', 'u.pseudonym', 'e.reason_code', 'e.comment', 'e.created_at'])
-    .where('e.contribution_id', '=', id)
-    .orderBy('e.id')
-    .execute();
+  const events = await listContributionEvents(db, id);
   const history = await db
     .selectFrom('contribution')
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
@@ -612,16 +608,7 @@ export async function getReviewItem(db: DB, m: Moderator, id: string, opts: { up
     revisions: out,
     diff: current && previous ? metadataDiff(previous.metadata, current.metadata) : [],
     diffFrom: previous ? previous.number : null,
-    events: events.map((e) => ({
-      id: Number(e.id),
-      action: e.action,
-      from: e.from_state,
-      to: e.to_state,
-      actor: e.pseudonym,
-      reasonCode: e.reason_code,
-      comment: e.comment,
-      at: e.created_at,
-    })),
+    events,
     openTasks,
   };
 }
