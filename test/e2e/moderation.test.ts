@@ -84,6 +84,8 @@ describe('moderating a contribution', () => {
     await mp.getByLabel('Commentaire pour le contributeur').fill('Précisez la source du nombre de places dans la description.');
     await mp.getByRole('button', { name: 'Enregistrer la décision' }).click();
     await mp.waitForURL(/fait=request_changes/);
+    // The URL changes before the revalidated page renders: wait for the new state itself.
+    await mp.locator('[data-testid="state"]', { hasText: 'Modifications demandées' }).waitFor();
     expect(await mp.getByTestId('state').textContent()).toBe('Modifications demandées');
 
     // The partner is notified, reads the reason, replies, edits and resubmits.
