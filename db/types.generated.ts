@@ -305,6 +305,7 @@ export interface Observation {
   grade: Generated<string>;
   id: string;
   lat: number;
+  listed: Generated<boolean>;
   lon: number;
   observed_at: Timestamp;
   photo_key: string | null;
@@ -321,6 +322,26 @@ export interface ObservationCategory {
   label_en: string;
   label_fr: string;
   position: Generated<number>;
+}
+
+export interface ObservationCell {
+  category: string;
+  commune_code: string;
+  cx: number;
+  cy: number;
+  month: Timestamp;
+  n: number;
+  resolved: boolean;
+  sum_lat: number;
+  sum_lon: number;
+  zoom: number;
+}
+
+export interface ObservationExportState {
+  category: string;
+  changed_at: Generated<Timestamp>;
+  dataset_id: string | null;
+  generated_at: Timestamp | null;
 }
 
 export interface Organization {
@@ -513,6 +534,8 @@ export interface DB {
   notification_preference: NotificationPreference;
   observation: Observation;
   observation_category: ObservationCategory;
+  observation_cell: ObservationCell;
+  observation_export_state: ObservationExportState;
   organization: Organization;
   rate_limit: RateLimit;
   recovery_code: RecoveryCode;
