@@ -102,6 +102,22 @@ export interface ContributionRevision {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Credential {
+  created_at: Generated<Timestamp>;
+  display_prefix: string;
+  id: Generated<string>;
+  kind: string;
+  last_used_at: Timestamp | null;
+  name: string;
+  organization_id: string | null;
+  purpose: string | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  scopes: string[];
+  secret_hash: string;
+  user_id: string | null;
+}
+
 export interface Dataset {
   archive_reason: string | null;
   archived_at: Timestamp | null;
@@ -120,6 +136,12 @@ export interface Dataset {
   slug: string;
   state: Generated<string>;
   updated_at: Generated<Timestamp>;
+}
+
+export interface DatasetDownloadDay {
+  dataset_id: string;
+  day: Timestamp;
+  downloads: Generated<number>;
 }
 
 export interface DatasetVersion {
@@ -416,6 +438,25 @@ export interface ReputationFlag {
   window_start: Timestamp;
 }
 
+export interface Reuse {
+  author_id: string | null;
+  created_at: Generated<Timestamp>;
+  description: Generated<string>;
+  hidden_at: Timestamp | null;
+  hidden_by: string | null;
+  hidden_reason: string | null;
+  id: Generated<string>;
+  image_key: string | null;
+  kind: string;
+  title: string;
+  url: string;
+}
+
+export interface ReuseDataset {
+  dataset_id: string;
+  reuse_id: string;
+}
+
 export interface ReviewTask {
   claim_expires_at: Timestamp | null;
   claimed_by: string | null;
@@ -467,6 +508,19 @@ export interface Theme {
   position: Generated<number>;
 }
 
+export interface TraceableDownload {
+  created_at: Generated<Timestamp>;
+  credential_id: string | null;
+  dataset_id: string;
+  dataset_version_id: string;
+  distribution_id: string;
+  id: Generated<number>;
+  purpose: string | null;
+  reuser_organization_id: string | null;
+  user_id: string | null;
+  via: string;
+}
+
 export interface Upload {
   completed_at: Timestamp | null;
   created_at: Generated<Timestamp>;
@@ -515,7 +569,9 @@ export interface DB {
   content_report: ContentReport;
   contribution: Contribution;
   contribution_revision: ContributionRevision;
+  credential: Credential;
   dataset: Dataset;
+  dataset_download_day: DatasetDownloadDay;
   dataset_version: DatasetVersion;
   distribution: Distribution;
   download_day: DownloadDay;
@@ -542,11 +598,14 @@ export interface DB {
   reputation_balance: ReputationBalance;
   reputation_entry: ReputationEntry;
   reputation_flag: ReputationFlag;
+  reuse: Reuse;
+  reuse_dataset: ReuseDataset;
   review_task: ReviewTask;
   revision_upload: RevisionUpload;
   sessions: Sessions;
   territory: Territory;
   theme: Theme;
+  traceable_download: TraceableDownload;
   upload: Upload;
   users: Users;
 }

@@ -1,7 +1,10 @@
 // Who is making an upload request. The tus endpoint is outside Remix, so it reads the same
-// signed session cookie (`td_session`) itself; a bearer token for API clients slots in here.
+// signed session cookie (`td_session`) itself, or an organisation token with scope
+// `contribute` (`Authorization: Bearer …`, see app/domain/credentials).
 import { createCookie } from '@remix-run/node';
 import type { DB } from '#db/client';
+import { authenticateBearer, credentialUser } from '../credentials/credentials.server';
+import type { CredentialPrincipal } from '../credentials/credentials.server';
 import { findSessionUser, hashSessionId } from '../identity/session.server';
 import type { SessionUser } from '../identity/session.server';
 
@@ -32,17 +35,26 @@ export async function getSessionUserFromCookieHeader(
 export interface UploadRequester {
   id: string;
   locale: string;
+  /** Set when the request came with a credential (the upload is owned by the account it acts as). */
+  credential?: CredentialPrincipal;
 }
 
 /**
- * The user behind an upload request: the session cookie for browsers. API tokens
- * (`Authorization: Bearer …`) are not issued yet; when they are, verify them here.
+ * The user behind an upload request: a Bearer credential with scope `contribute` (a
+ * credential that is refused, revoked or without that scope is refused: no fallback to the
+ * cookie), else the session cookie for browsers.
  */
 export async function authenticateUploadRequest(
   db: DB,
   secret: string,
   headers: { cookie?: string | null; authorization?: string | null },
 ): Promise<UploadRequester | null> {
+  const bearer = await authenticateBearer(db, headers.authorization, 'contribute');
+  if (bearer) {
+    if (!bearer.ok) return null;
+    const user = await credentialUser(db, bearer.principal);
+    return user ? { id: user.id, locale: user.locale, credential: bearer.principal } : null;
+  }
   const user = await getSessionUserFromCookieHeader(db, secret, headers.cookie);
   return user ? { id: user.id, locale: user.locale } : null;
 }
