@@ -521,6 +521,12 @@ export interface TraceableDownload {
   via: string;
 }
 
+export interface TusUploadCache {
+  key: string;
+  updated_at: Generated<Timestamp>;
+  value: Json;
+}
+
 export interface Upload {
   completed_at: Timestamp | null;
   created_at: Generated<Timestamp>;
@@ -606,6 +612,7 @@ export interface DB {
   territory: Territory;
   theme: Theme;
   traceable_download: TraceableDownload;
+  tus_upload_cache: TusUploadCache;
   upload: Upload;
   users: Users;
 }

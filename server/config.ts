@@ -27,6 +27,15 @@ export const configSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   UPLOADS_DIR: z.string().min(1).default('uploads'),
+  // Where bytes live (docs/decisions/012-storage-drivers.md): UPLOADS_DIR, or an S3-compatible store.
+  STORAGE_DRIVER: z.enum(['directory', 's3']).default('directory'),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).max(63).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: flag.default(false),
+  S3_PART_BYTES: z.coerce.number().int().min(5 * 1024 * 1024).max(5 * 1024 ** 3).default(8 * 1024 * 1024),
   // Uploads (tus): limits checked when an upload is created, before any byte is stored.
   UPLOAD_DATASET_MAX_BYTES: int(10 * 1024 ** 3, 1),
   UPLOAD_PHOTO_MAX_BYTES: int(15 * 1000 ** 2, 1),
@@ -48,7 +57,13 @@ export class ConfigError extends Error {}
 export function parseConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings count as unset, as in most process managers.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const result = configSchema.safeParse(cleaned);
+  const result = configSchema
+    .superRefine((c, ctx) => {
+      if (c.STORAGE_DRIVER !== 's3') return;
+      for (const name of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'] as const)
+        if (!c[name]) ctx.addIssue({ code: 'custom', path: [name], message: 'required when STORAGE_DRIVER=s3' });
+    })
+    .safeParse(cleaned);
   if (!result.success) {
     const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message} (got ${JSON.stringify(cleaned[String(i.path[0])])})`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
