@@ -5,6 +5,14 @@
 
 import type { ColumnType } from "kysely";
 
+export type ArrayType<T> = ArrayTypeImpl<T> extends (infer U)[]
+  ? U[]
+  : ArrayTypeImpl<T>;
+
+export type ArrayTypeImpl<T> = T extends ColumnType<infer S, infer I, infer U>
+  ? ColumnType<S[], I[], U[]>
+  : T[];
+
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
@@ -62,6 +70,33 @@ export interface ContentReport {
   id: Generated<string>;
   reason: string;
   reporter_id: string | null;
+}
+
+export interface Contract {
+  contractor_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  ends_on: Timestamp;
+  id: Generated<string>;
+  notice_url: string | null;
+  public_body_id: string;
+  reference: string;
+  starts_on: Timestamp;
+  title: string;
+}
+
+export interface ContractObligation {
+  contract_id: string;
+  created_at: Generated<Timestamp>;
+  dataset_id: string | null;
+  dataset_title: string;
+  due_dates: Generated<ArrayType<Timestamp>>;
+  expected_format: string;
+  first_due_on: Timestamp | null;
+  frequency: string | null;
+  id: Generated<string>;
+  licence_id: string;
+  position: Generated<number>;
 }
 
 export interface Contribution {
@@ -316,6 +351,30 @@ export interface NotificationPreference {
   email_mode: Generated<string>;
   updated_at: Generated<Timestamp>;
   user_id: string;
+}
+
+export interface ObligationDelivery {
+  contribution_id: string;
+  linked_at: Generated<Timestamp>;
+  linked_by: string | null;
+  occurrence_id: string;
+}
+
+export interface ObligationOccurrence {
+  deadline: Timestamp;
+  delivered_at: Timestamp | null;
+  due_on: Timestamp;
+  fulfilled_at: Timestamp | null;
+  fulfilled_by: string | null;
+  id: Generated<string>;
+  obligation_id: string;
+  on_time: boolean | null;
+}
+
+export interface ObligationReminder {
+  kind: string;
+  occurrence_id: string;
+  sent_at: Generated<Timestamp>;
 }
 
 export interface Observation {
@@ -573,6 +632,8 @@ export interface DB {
   comment: Comment;
   confirmation: Confirmation;
   content_report: ContentReport;
+  contract: Contract;
+  contract_obligation: ContractObligation;
   contribution: Contribution;
   contribution_revision: ContributionRevision;
   credential: Credential;
@@ -594,6 +655,9 @@ export interface DB {
   moderator_scope: ModeratorScope;
   notification: Notification;
   notification_preference: NotificationPreference;
+  obligation_delivery: ObligationDelivery;
+  obligation_occurrence: ObligationOccurrence;
+  obligation_reminder: ObligationReminder;
   observation: Observation;
   observation_category: ObservationCategory;
   observation_cell: ObservationCell;
