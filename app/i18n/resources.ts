@@ -20,10 +20,12 @@ import enObservations from './locales/en/observations.json';
 import frObservations from './locales/fr/observations.json';
 import enOpenapi from './locales/en/openapi.json';
 import frOpenapi from './locales/fr/openapi.json';
+import enContracts from './locales/en/contracts.json';
+import frContracts from './locales/fr/contracts.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations, openapi: frOpenapi },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations, openapi: enOpenapi },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations, openapi: frOpenapi, contracts: frContracts },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations, openapi: enOpenapi, contracts: enContracts },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];
