@@ -410,6 +410,18 @@ export interface ObservationCell {
   commune_code: string;
   cx: number;
   cy: number;
+  n: number;
+  resolved: boolean;
+  sum_lat: number;
+  sum_lon: number;
+  zoom: number;
+}
+
+export interface ObservationCellMonth {
+  category: string;
+  commune_code: string;
+  cx: number;
+  cy: number;
   month: Timestamp;
   n: number;
   resolved: boolean;
@@ -661,6 +673,7 @@ export interface DB {
   observation: Observation;
   observation_category: ObservationCategory;
   observation_cell: ObservationCell;
+  observation_cell_month: ObservationCellMonth;
   observation_export_state: ObservationExportState;
   organization: Organization;
   rate_limit: RateLimit;

@@ -1,5 +1,6 @@
 // The public map of published observations at scale: clusters aggregated in SQL below
-// POINT_ZOOM (from the precomputed per-zoom cell counts, observation_cell), points above
+// POINT_ZOOM (from the precomputed per-zoom cell counts, observation_cell and, for date
+// ranges, observation_cell_month), points above
 // it, never more than MAX_FEATURES features per answer; the list view (newest in the box);
 // one observation as the public sees it. No PostGIS: see docs/decisions/010-observation-clusters.md.
 import { sql } from 'kysely';
@@ -147,8 +148,10 @@ async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
     if (q.status === 'resolved') f.push(sql`resolved`);
     if (plan.months.start) f.push(sql`month >= ${plan.months.start}::date`);
     if (plan.months.end) f.push(sql`month < ${plan.months.end}::date`);
+    // Without dates, the counts without the month (a few rows per cell); with, per month.
+    const table = plan.months.start || plan.months.end ? sql.raw('observation_cell_month') : sql.raw('observation_cell');
     parts.push(sql<CellSum>`select cx >> ${shift} as gx, cy >> ${shift} as gy, n, sum_lon, sum_lat
-      from observation_cell where ${sql.join(f, sql` and `)}`);
+      from ${table} where ${sql.join(f, sql` and `)}`);
   }
   if (plan.edges.length) {
     // The rows of partial months (or of fine zooms), placed in the same cells as the counts.
