@@ -32,44 +32,52 @@ function typeOf(s: Schema | undefined): string {
   return Array.isArray(s.type) ? s.type.join(' | ') : (s.type ?? 'any');
 }
 
+const METHODS = ['get', 'post', 'patch', 'put', 'delete'] as const;
+interface Operation {
+  operationId: string;
+  summary: string;
+  security?: unknown[];
+  requestBody?: { content?: Record<string, { schema: Schema }> };
+  parameters?: {
+    name: string;
+    in: string;
+    required: boolean;
+    description?: string;
+    schema: Schema;
+  }[];
+  responses: Record<string, { description: string; content?: Record<string, { schema: Schema }> }>;
+}
+
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const t = await getT(request, 'openapi');
   const origin = publicOrigin(context, request);
   const doc = openApiDocument(origin);
-  const paths = Object.entries(doc.paths).map(([path, ops]) => {
-    const op = ops.get as {
-      operationId: string;
-      summary: string;
-      parameters?: {
-        name: string;
-        in: string;
-        required: boolean;
-        description?: string;
-        schema: Schema;
-      }[];
-      responses: Record<
-        string,
-        { description: string; content?: Record<string, { schema: Schema }> }
-      >;
-    };
-    return {
-      path,
-      id: op.operationId,
-      summary: op.summary,
-      parameters: (op.parameters ?? []).map((p) => ({
-        name: p.name,
-        in: p.in,
-        required: p.required,
-        description: p.description ?? '',
-        type: typeOf(p.schema),
-      })),
-      responses: Object.entries(op.responses).map(([code, r]) => ({
-        code,
-        description: r.description,
-        type: typeOf(Object.values(r.content ?? {})[0]?.schema),
-      })),
-    };
-  });
+  const paths = Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(
+    ([path, ops]) =>
+      METHODS.filter((m) => ops[m]).map((method) => {
+        const op = ops[method]!;
+        return {
+          path,
+          method: method.toUpperCase(),
+          id: op.operationId,
+          summary: op.summary,
+          signedIn: Boolean(op.security?.length),
+          body: typeOf(Object.values(op.requestBody?.content ?? {})[0]?.schema),
+          parameters: (op.parameters ?? []).map((p) => ({
+            name: p.name,
+            in: p.in,
+            required: p.required,
+            description: p.description ?? '',
+            type: typeOf(p.schema),
+          })),
+          responses: Object.entries(op.responses).map(([code, r]) => ({
+            code,
+            description: r.description,
+            type: typeOf(Object.values(r.content ?? {})[0]?.schema),
+          })),
+        };
+      }),
+  );
   const schemas = Object.entries(doc.components.schemas as Record<string, Schema>).map(
     ([name, s]) => ({
       name,
@@ -119,11 +127,17 @@ export default function ApiPage() {
       <p className="hint">{data.description}</p>
       <h2>{t('paths')}</h2>
       {data.paths.map((p) => (
-        <section key={p.path} className="card" id={p.id}>
+        <section key={p.id} className="card" id={p.id}>
           <h3>
-            <code>GET {p.path}</code>
+            <code>{`${p.method} ${p.path}`}</code>
           </h3>
           <p>{p.summary}</p>
+          {p.signedIn ? <p className="hint">{t('signedIn')}</p> : null}
+          {p.body ? (
+            <p>
+              {t('body')} <code>{p.body}</code>
+            </p>
+          ) : null}
           {p.parameters.length ? (
             <table>
               <caption>{t('parameters')}</caption>

@@ -1,20 +1,18 @@
 // POST /api/v1/contributions/:id/files {uploadId} — attach one of the caller's uploads to
 // the working revision. DELETE with the same body detaches it.
 import type { ActionFunctionArgs } from '@remix-run/node';
-import { z } from 'zod';
 import { json, problem, readJson, requireApiUser } from '~/domain/api/problem.server';
+import { contributionFileBody } from '~/domain/contributions/api.schema';
 import { attachUpload, ContributionError, detachUpload, getContributionFor } from '~/domain/contributions/contributions.server';
 import { contributionProblem, contributionsT } from '~/domain/contributions/http.server';
 import type { RouteHandle } from '~/domain/identity/access';
 
 export const handle: RouteHandle = { access: 'signed-in' };
 
-const bodySchema = z.object({ uploadId: z.string().min(1).max(200) });
-
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const user = await requireApiUser(context, request);
   const t = await contributionsT(request);
-  const parsed = bodySchema.safeParse(await readJson(request));
+  const parsed = contributionFileBody.safeParse(await readJson(request));
   if (!parsed.success) return problem(422, 'invalid_request', t('common:form.invalid'), { errors: { uploadId: [t('contributions:errors.required')] } });
   const id = params.id ?? '';
   try {

@@ -3,7 +3,7 @@
 // at submission). DELETE — discard a draft.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
 import { json, problem, readJson, requireApiUser } from '~/domain/api/problem.server';
-import { draftMetadataSchema } from '~/domain/contributions/contributions.schema';
+import { draftMetadataBody } from '~/domain/contributions/api.schema';
 import { ContributionError, discardDraft, getContributionFor, saveDraft } from '~/domain/contributions/contributions.server';
 import { contributionProblem, contributionsT } from '~/domain/contributions/http.server';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -23,7 +23,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const id = params.id ?? '';
   try {
     if (request.method === 'PATCH') {
-      const parsed = draftMetadataSchema.safeParse(await readJson(request));
+      const parsed = draftMetadataBody.safeParse(await readJson(request));
       if (!parsed.success) {
         return problem(422, 'invalid_metadata', t('contributions:wizard.metadataIncomplete'), {
           errors: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), [i.message]])),

@@ -1,8 +1,8 @@
 // GET /api/v1/contributions — the caller's contributions (and their organisations').
 // POST /api/v1/contributions {kind, targetDatasetId?} — a new draft.
 import type { ActionFunctionArgs, LoaderFunctionArgs } from '@remix-run/node';
-import { z } from 'zod';
 import { json, problem, readJson, requireApiUser } from '~/domain/api/problem.server';
+import { createContributionBody } from '~/domain/contributions/api.schema';
 import { ContributionError, createDraft, listContributionsFor } from '~/domain/contributions/contributions.server';
 import { contributionProblem, contributionsT } from '~/domain/contributions/http.server';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -14,16 +14,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return json({ contributions: await listContributionsFor(context.db, user.id) });
 }
 
-const createSchema = z.object({
-  kind: z.enum(['new_dataset', 'dataset_update']).default('new_dataset'),
-  targetDatasetId: z.uuid().optional(),
-});
-
 export async function action({ request, context }: ActionFunctionArgs) {
   if (request.method !== 'POST') return problem(405, 'Method Not Allowed');
   const user = await requireApiUser(context, request);
   const t = await contributionsT(request);
-  const parsed = createSchema.safeParse(await readJson(request));
+  const parsed = createContributionBody.safeParse(await readJson(request));
   if (!parsed.success) {
     return problem(422, 'invalid_request', t('common:form.invalid'), {
       errors: Object.fromEntries(parsed.error.issues.map((i) => [i.path.join('.'), [i.message]])),

@@ -15,6 +15,12 @@ import {
   themeSchema,
   versionSchema,
 } from './v1.server';
+import {
+  contributionPaths,
+  contributionRequestSchemas,
+  contributionResponseSchemas,
+  securitySchemes,
+} from './contributions.openapi.server';
 
 type Schema = Record<string, unknown>;
 
@@ -97,22 +103,31 @@ export function openApiDocument(origin: string) {
     ['CommuneList', listOf(communeSchema)],
     ['LicenceList', listOf(licenceSchema)],
     ['ThemeList', listOf(themeSchema)],
+    ...contributionResponseSchemas,
   ];
   for (const [id, s] of named) registry.add(s, { id });
-  const generated = z.toJSONSchema(registry, {
-    target: 'draft-2020-12',
-    io: 'output',
-    unrepresentable: 'any',
-    uri: (id) => `#/components/schemas/${id}`,
-  }) as {
-    schemas: Record<string, Schema>;
-  };
+  // Request bodies are described as the client sends them (io: 'input': defaults optional).
+  const inputs = z.registry<{ id: string }>();
+  for (const [id, s] of contributionRequestSchemas) inputs.add(s, { id });
   const components: Record<string, Schema> = {};
-  for (const [id, s] of Object.entries(generated.schemas)) {
-    const copy = { ...s };
-    delete copy.$schema;
-    delete copy.$id;
-    components[id] = copy;
+  for (const [reg, io] of [
+    [registry, 'output'],
+    [inputs, 'input'],
+  ] as const) {
+    const generated = z.toJSONSchema(reg, {
+      target: 'draft-2020-12',
+      io,
+      unrepresentable: 'any',
+      uri: (id) => `#/components/schemas/${id}`,
+    }) as {
+      schemas: Record<string, Schema>;
+    };
+    for (const [id, s] of Object.entries(generated.schemas)) {
+      const copy = { ...s };
+      delete copy.$schema;
+      delete copy.$id;
+      components[id] = copy;
+    }
   }
   const datasetParam = pathParam('idOrSlug', 'Dataset slug or id');
   return {
@@ -121,7 +136,7 @@ export function openApiDocument(origin: string) {
       title: 'terridata API',
       version: '1.0.0',
       description:
-        'Read the catalogue of the territory’s open data. Lists are paged with opaque cursors (`links.next`); errors are RFC 9457 problem details; responses carry ETags. The same catalogue is also served as DCAT-AP 3 at /catalog and through a CKAN-compatible API at /api/3/action/.',
+        'Read the catalogue of the territory’s open data. Lists are paged with opaque cursors (`links.next`); errors are RFC 9457 problem details; responses carry ETags. The same catalogue is also served as DCAT-AP 3 at /catalog and through a CKAN-compatible API at /api/3/action/. Reading the catalogue needs no account; contributions and uploads need the site’s session cookie or a Bearer credential.',
       license: {
         name: 'Licence Ouverte 2.0',
         url: 'https://www.etalab.gouv.fr/licence-ouverte-open-licence/',
@@ -210,7 +225,20 @@ export function openApiDocument(origin: string) {
           responses: ok('ThemeList', 'Themes'),
         },
       },
+      ...contributionPaths(),
+      '/openapi.json': {
+        get: {
+          operationId: 'getOpenApiDocument',
+          summary: 'This document',
+          responses: {
+            '200': {
+              description: 'OpenAPI 3.1',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
+        },
+      },
     },
-    components: { schemas: components },
+    components: { schemas: components, securitySchemes },
   };
 }

@@ -133,13 +133,23 @@ export const communeSchema = z.object({
   bbox: z.array(z.number()).nullable(),
 });
 export const themeSchema = z.object({ code: z.string(), labelFr: z.string(), labelEn: z.string() });
-export const problemSchema = z.object({
-  type: z.string(),
-  title: z.string(),
-  status: z.number().int(),
-  detail: z.string().optional(),
-  errors: z.record(z.string(), z.array(z.string())).optional(),
-});
+// RFC 9457 allows extension members (code, formats…): the schema is open.
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    code: z
+      .string()
+      .optional()
+      .meta({ description: 'Machine-readable reason, when there is one.' }),
+    errors: z
+      .record(z.string(), z.array(z.string()))
+      .optional()
+      .meta({ description: 'Messages per field or parameter.' }),
+  })
+  .loose();
 
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({
