@@ -124,6 +124,9 @@ function Shell({ children }: { children: React.ReactNode }) {
                 <Link to="/observations">{t('nav.observations')}</Link>
               </li>
               <li>
+                <Link to="/reutilisations">{t('reuses:reuse.listTitle')}</Link>
+              </li>
+              <li>
                 <Link to="/registre">{t('nav.ledger')}</Link>
               </li>
               {user ? (

@@ -1,6 +1,7 @@
 // Security baseline for every response and every mutating request.
 import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { CREDENTIAL_IN_URL_PROBLEM, credentialInQuery } from '../app/domain/credentials/credentials-in-url';
 
 export function securityHeaders(opts: { development: boolean }) {
   return (req: Request, res: Response, next: NextFunction) => {
@@ -81,4 +82,17 @@ function safeOrigin(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Credentials travel in the Authorization header only: a request whose query string carries
+ * one (`?token=`, `?key=`, a `td_…` secret…) is refused with 400 problem+json before any
+ * route reads it (the request log never records query strings either).
+ */
+export function refuseCredentialsInUrl() {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const q = req.originalUrl.indexOf('?');
+    if (q < 0 || !credentialInQuery(req.originalUrl.slice(q))) return next();
+    res.status(400).set('Cache-Control', 'no-store').type('application/problem+json').send(JSON.stringify(CREDENTIAL_IN_URL_PROBLEM));
+  };
 }

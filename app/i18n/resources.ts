@@ -22,10 +22,12 @@ import enOpenapi from './locales/en/openapi.json';
 import frOpenapi from './locales/fr/openapi.json';
 import enContracts from './locales/en/contracts.json';
 import frContracts from './locales/fr/contracts.json';
+import enReuses from './locales/en/reuses.json';
+import frReuses from './locales/fr/reuses.json';
 
 export const resources = {
-  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations, openapi: frOpenapi, contracts: frContracts },
-  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations, openapi: enOpenapi, contracts: enContracts },
+  fr: { common: frCommon, contributions: frContributions, uploads: frUploads, identity: frIdentity, admin: frAdmin, reputation: frReputation, moderation: frModeration, catalogue: frCatalogue, observations: frObservations, openapi: frOpenapi, contracts: frContracts, reuses: frReuses },
+  en: { common: enCommon, contributions: enContributions, uploads: enUploads, identity: enIdentity, admin: enAdmin, reputation: enReputation, moderation: enModeration, catalogue: enCatalogue, observations: enObservations, openapi: enOpenapi, contracts: enContracts, reuses: enReuses },
 } as const;
 
 export type Namespace = keyof (typeof resources)['fr'];

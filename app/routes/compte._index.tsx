@@ -13,7 +13,7 @@ import { changeEmailSchema, profileSchema } from '~/domain/identity/identity.sch
 import { getRoles, requireUser } from '~/domain/identity/permissions.server';
 import { listUserMemberships } from '~/domain/organizations/organizations.server';
 
-export const handle: RouteHandle = { access: 'signed-in', i18n: 'identity' };
+export const handle: RouteHandle = { access: 'signed-in', i18n: ['identity', 'reuses'] };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 
@@ -127,6 +127,9 @@ export default function Account() {
             <Link to="/compte/donnees" reloadDocument>
               {t('account.download')}
             </Link>
+          </li>
+          <li>
+            <Link to="/compte/cles">{t('reuses:keys.title')}</Link>
           </li>
           <li>
             <Link to="/compte/supprimer">{t('deleteAccount.title')}</Link>

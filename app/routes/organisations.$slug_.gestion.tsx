@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
-import { Form, useActionData, useLoaderData } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 import { z } from 'zod';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -16,7 +16,7 @@ import {
 
 // An organisation's admins approve join requests and manage members. An unknown
 // organisation answers 403 like one the caller does not administer.
-export const handle: RouteHandle = { access: 'member', i18n: 'identity' };
+export const handle: RouteHandle = { access: 'member', i18n: ['identity', 'reuses'] };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 
@@ -82,6 +82,7 @@ export async function action(args: ActionFunctionArgs) {
 
 export default function ManageOrganization() {
   const { t, i18n } = useTranslation('identity');
+  const { t: tr } = useTranslation('reuses');
   const { org, requests, members, info, me } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const date = (iso: string) =>
@@ -89,6 +90,10 @@ export default function ManageOrganization() {
   return (
     <>
       <h1>{t('orgs.manageTitle', { name: org.name })}</h1>
+      <p>
+        <Link to={`/organisations/${org.slug}/jetons`}>{tr('tokens.listTitle')}</Link> ·{' '}
+        <Link to={`/organisations/${org.slug}/usage`}>{tr('usage.link')}</Link>
+      </p>
       {actionData?.error ? (
         <p className="notice error" role="alert">
           {actionData.error}
