@@ -87,6 +87,15 @@ export default function UploadWidget(props: UploadWidgetProps) {
         hideCancelButton: false,
         showRemoveButtonAfterComplete: false,
       });
+    // Uppy's Dashboard gives each file role="listitem", but with a single file it leaves
+    // out the role="list" of their container (axe: aria-required-parent). Put it back.
+    const container = target.current;
+    const listRole = new MutationObserver(() => {
+      for (const el of container?.querySelectorAll('.uppy-Dashboard-files:not([role])') ?? []) {
+        el.setAttribute('role', 'list');
+      }
+    });
+    if (container) listRole.observe(container, { childList: true, subtree: true });
     uppy.on('upload-error', (file, err) => {
       setError(callbacks.current.formatError(file?.name ?? '', serverMessage(err)));
     });
@@ -102,6 +111,7 @@ export default function UploadWidget(props: UploadWidgetProps) {
       callbacks.current.onProgress?.();
     });
     return () => {
+      listRole.disconnect();
       // Leaving the page pauses: the bytes stay on the server and re-selecting the file
       // resumes. (Uppy's destroy() would cancel, and tus would delete the upload.)
       uppy.pauseAll();

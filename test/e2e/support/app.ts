@@ -93,19 +93,18 @@ export interface CheckedPage {
 
 /**
  * A page whose every load is checked with axe-core: each `load` event queues a check, and
- * `assertAccessible()` (call it at the end of each test) fails on serious violations.
+ * `assertAccessible()` (call it at the end of each test) checks the current page once more and
+ * fails on serious violations.
  */
 export async function openPage(browser: Browser, options: BrowserContextOptions = {}): Promise<CheckedPage> {
   const context = await browser.newContext({ locale: 'fr-FR', ...options });
   const page = await context.newPage();
   const violations: string[] = [];
   const pending: Promise<void>[] = [];
-  const checked = new Set<string>();
   const run = async () => {
     const url = page.url();
     try {
       const found = await checkA11y(page);
-      checked.add(url);
       violations.push(...found.map((v) => `${url}: ${v}`));
     } catch {
       // The page navigated away during the check; its successor gets its own check.
@@ -119,7 +118,8 @@ export async function openPage(browser: Browser, options: BrowserContextOptions 
     async assertAccessible() {
       await page.waitForLoadState('load');
       await Promise.all(pending);
-      if (!checked.has(page.url())) await run();
+      // Always check the page as it is now too: scripts may have changed it after its load.
+      await run();
       if (violations.length) throw new Error(`Accessibility violations:\n${violations.join('\n')}`);
     },
     close: () => context.close(),
