@@ -11,7 +11,8 @@ export default defineConfig({
       ? ['default', ['json', { outputFile: `${process.env.TEST_REPORT_DIR}/unit-${process.pid}.json` }]]
       : ['default'],
     include: ['test/**/*.test.ts'],
-    exclude: ['test/e2e/**', 'node_modules/**'],
+    // test/faults runs on its own, one file at a time (vitest.faults.config.ts).
+    exclude: ['test/e2e/**', 'test/faults/**', 'node_modules/**'],
     globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },

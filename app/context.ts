@@ -17,6 +17,8 @@ export interface AppContext {
   cspNonce: string;
   /** The client's address as Express saw it (after trusted proxies). */
   clientIp: string;
+  /** Tells the server that PostgreSQL is unreachable (it then answers 503 until it is back). */
+  reportDatabaseUnavailable?: (error: unknown) => void;
 }
 
 declare module '@remix-run/server-runtime' {

@@ -10,11 +10,20 @@ import { i18nOptions } from './i18n/config';
 import { getLanguage } from './i18n/i18n.server';
 import { resources } from './i18n/resources';
 import { NonceProvider } from './components/nonce';
+import { isDatabaseUnavailable, unavailableResponse } from './domain/operations/unavailable.server';
 
 const ABORT_DELAY = 5_000;
 
+/** Requests (by load context) that met an unreachable database: answered 503, not 500. */
+const metDatabaseOutage = new WeakSet<object>();
+
 /** Errors worth logging: not aborted requests, not 4xx answers (wrong method, not found). */
-export function handleError(error: unknown, { request }: { request: Request }) {
+export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
+  if (isDatabaseUnavailable(error)) {
+    metDatabaseOutage.add(context);
+    context.reportDatabaseUnavailable?.(error);
+    return;
+  }
   if (request.signal.aborted) return;
   if (isRouteErrorResponse(error) && error.status < 500) return;
   console.error(error);
@@ -27,6 +36,7 @@ export default async function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
+  if (metDatabaseOutage.has(loadContext)) return unavailableResponse(request, 'database');
   const lng = await getLanguage(request);
   const i18n = createInstance();
   await i18n.use(initReactI18next).init({ ...i18nOptions, lng, resources });

@@ -11,10 +11,12 @@ import { sql } from 'kysely';
 import type { AppContext } from '../app/context';
 import type { DB } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
+import { DatabaseAvailability, databaseGuard, freeSpaceOf, storageGuard } from './availability';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { createMetrics } from './metrics';
 import { csrfOriginCheck, securityHeaders } from './security';
-import { mountUploads } from './uploads/index';
+import { UPLOADS_PATH, mountUploads } from './uploads/index';
 
 /** Where `remix vite:build` wrote the app (REMIX_BUILD_DIR, default build/). */
 export const buildDirectory = () => path.resolve(process.env.REMIX_BUILD_DIR || 'build');
@@ -29,6 +31,8 @@ export interface AppDeps {
   /** Vite's dev middleware in development. */
   viteMiddleware?: express.RequestHandler;
   isShuttingDown?: () => boolean;
+  /** Follows whether PostgreSQL answers (made here when not given). */
+  availability?: DatabaseAvailability;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -37,6 +41,19 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  const availability = deps.availability ?? new DatabaseAvailability(deps.pool, logger);
+  const freeSpace = freeSpaceOf(config.uploadsDir);
+  const metrics = createMetrics({
+    db,
+    pool: deps.pool,
+    logger,
+    build: deps.build,
+    uploadsPath: UPLOADS_PATH,
+    databaseUp: () => availability.isUp,
+    freeStorageBytes: freeSpace,
+    token: config.METRICS_TOKEN,
+  });
+  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -66,7 +83,12 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
+  app.get('/metrics', metrics.handler);
+
+  // While PostgreSQL is unreachable: a clean 503 for everything that needs it.
+  app.use(databaseGuard(availability));
   app.use(csrfOriginCheck({ publicUrl: config.PUBLIC_URL }));
+  app.use(UPLOADS_PATH, storageGuard({ minFreeBytes: config.STORAGE_MIN_FREE_BYTES, freeSpace, logger }));
 
   // Mount points for features with their own HTTP protocol (tus uploads) go here, before
   // any body parser.
@@ -99,6 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
         config: publicConfig,
         cspNonce: res.locals.cspNonce as string,
         clientIp: req.ip ?? '',
+        reportDatabaseUnavailable: (e: unknown) => availability.markDown(e),
       }),
     }),
   );

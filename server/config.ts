@@ -45,6 +45,10 @@ export const configSchema = z.object({
   UPLOAD_CHUNK_BYTES: z.coerce.number().int().min(256 * 1024).max(50 * 1024 * 1024).default(50 * 1024 * 1024),
   UPLOAD_LOCKER: z.enum(['postgres', 'memory']).default('postgres'),
   UPLOAD_BENCH_BASELINE: flag.default(false),
+  // Writes to the storage directory are refused (507) when less than this is free under it; 0 turns the guard off.
+  STORAGE_MIN_FREE_BYTES: int(1024 ** 3),
+  // When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   SMTP_URL: z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional(),
   MAIL_FROM: z.string().min(3).default('terridata <ne-pas-repondre@terridata.localhost>'),

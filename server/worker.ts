@@ -34,11 +34,42 @@ export async function startWorker(opts: {
   const instanceId = `w${randomBytes(6).toString('hex')}`;
   const log = opts.logger.child({ component: 'worker', instanceId });
 
-  // The liveness lock lives on its own connection: it goes when the process goes.
-  const lockClient = new pg.Client({ connectionString: opts.databaseUrl });
-  lockClient.on('error', (e) => log.error({ err: e }, 'worker liveness connection lost'));
-  await lockClient.connect();
-  await lockClient.query('select pg_advisory_lock(hashtextextended($1, 0))', [lockKey(instanceId)]);
+  // The liveness lock lives on its own connection: it goes when the process goes. If the
+  // connection is lost while the process lives (PostgreSQL restarted), it is taken again
+  // as soon as the database answers.
+  let lockClient: pg.Client | undefined;
+  let stopped = false;
+  let relocking: Promise<void> | undefined;
+  const holdLivenessLock = async () => {
+    const client = new pg.Client({ connectionString: opts.databaseUrl });
+    client.on('error', (e) => {
+      if (stopped || lockClient !== client) return;
+      log.error({ err: e }, 'worker liveness connection lost: taking the lock again when the database is back');
+      relocking ??= (async () => {
+        lockClient = undefined;
+        await client.end().catch(() => {});
+        while (!stopped) {
+          try {
+            await holdLivenessLock();
+            log.info('worker liveness lock held again');
+            break;
+          } catch {
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
+        relocking = undefined;
+      })();
+    });
+    try {
+      await client.connect();
+      await client.query('select pg_advisory_lock(hashtextextended($1, 0))', [lockKey(instanceId)]);
+    } catch (e) {
+      await client.end().catch(() => {});
+      throw e;
+    }
+    lockClient = client;
+  };
+  await holdLivenessLock();
 
   // graphile-worker locks jobs in the name of its worker pool, whose id is random: record
   // it against this instance as soon as the pool exists.
@@ -132,7 +163,8 @@ export async function startWorker(opts: {
       await sweeping;
       await runner.stop();
       await opts.db.deleteFrom('job_worker').where('instance_id', '=', instanceId).execute().catch(() => {});
-      await lockClient.end().catch(() => {});
+      stopped = true;
+      await lockClient?.end().catch(() => {});
       log.info('worker stopped');
     },
   };
