@@ -1,5 +1,6 @@
 // What the Express server hands every loader and action (Remix load context).
 import type { DB } from '#db/client';
+import type { ObjectStorage } from './domain/storage/storage.server';
 
 export interface PublicConfig {
   production: boolean;
@@ -13,12 +14,12 @@ export interface PublicConfig {
 
 export interface AppContext {
   db: DB;
+  /** Where bytes live (uploads, published files, photos): the configured driver. */
+  storage: ObjectStorage;
   config: PublicConfig;
   cspNonce: string;
   /** The client's address as Express saw it (after trusted proxies). */
   clientIp: string;
-  /** Tells the server that PostgreSQL is unreachable (it then answers 503 until it is back). */
-  reportDatabaseUnavailable?: (error: unknown) => void;
 }
 
 declare module '@remix-run/server-runtime' {

@@ -1,7 +1,5 @@
 // The HTTP application: security baseline, operations endpoints, the tus endpoint and the
 // Remix request handler. No business rules here.
-import { constants as fsConstants } from 'node:fs';
-import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequestHandler } from '@remix-run/express';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
@@ -11,12 +9,11 @@ import { sql } from 'kysely';
 import type { AppContext } from '../app/context';
 import type { DB } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
-import { DatabaseAvailability, databaseGuard, freeSpaceOf, storageGuard } from './availability';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { createMetrics } from './metrics';
 import { csrfOriginCheck, securityHeaders } from './security';
-import { UPLOADS_PATH, mountUploads } from './uploads/index';
+import { storageOf } from './storage';
+import { mountUploads } from './uploads/index';
 
 /** Where `remix vite:build` wrote the app (REMIX_BUILD_DIR, default build/). */
 export const buildDirectory = () => path.resolve(process.env.REMIX_BUILD_DIR || 'build');
@@ -31,8 +28,6 @@ export interface AppDeps {
   /** Vite's dev middleware in development. */
   viteMiddleware?: express.RequestHandler;
   isShuttingDown?: () => boolean;
-  /** Follows whether PostgreSQL answers (made here when not given). */
-  availability?: DatabaseAvailability;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -41,19 +36,6 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
-  const availability = deps.availability ?? new DatabaseAvailability(deps.pool, logger);
-  const freeSpace = freeSpaceOf(config.uploadsDir);
-  const metrics = createMetrics({
-    db,
-    pool: deps.pool,
-    logger,
-    build: deps.build,
-    uploadsPath: UPLOADS_PATH,
-    databaseUp: () => availability.isUp,
-    freeStorageBytes: freeSpace,
-    token: config.METRICS_TOKEN,
-  });
-  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -68,27 +50,25 @@ export function createApp(deps: AppDeps): express.Express {
   app.get('/healthz', (_req, res) => {
     res.status(deps.isShuttingDown?.() ? 503 : 200).json({ status: deps.isShuttingDown?.() ? 'stopping' : 'ok' });
   });
+  const objectStorage = storageOf(config, db);
   app.get('/readyz', async (_req, res) => {
-    const storage = await access(config.uploadsDir, fsConstants.W_OK).then(
-      () => 'ok',
-      () => 'unwritable',
+    // The configured storage (directory writable, or the object store answering), with the reason when not.
+    const storageError = await objectStorage.check().then(
+      () => undefined,
+      (e: Error) => e.message,
     );
+    const storage = storageError ? 'unavailable' : 'ok';
     try {
       await sql`select 1`.execute(db);
       const pending = await pendingMigrations(deps.pool);
       const ready = pending.length === 0 && storage === 'ok' && !deps.isShuttingDown?.();
-      res.status(ready ? 200 : 503).json({ database: 'ok', storage, pendingMigrations: pending, ready });
+      res.status(ready ? 200 : 503).json({ database: 'ok', storage, storageError, pendingMigrations: pending, ready });
     } catch (e) {
-      res.status(503).json({ database: 'unreachable', storage, error: (e as Error).message, ready: false });
+      res.status(503).json({ database: 'unreachable', storage, storageError, error: (e as Error).message, ready: false });
     }
   });
 
-  app.get('/metrics', metrics.handler);
-
-  // While PostgreSQL is unreachable: a clean 503 for everything that needs it.
-  app.use(databaseGuard(availability));
   app.use(csrfOriginCheck({ publicUrl: config.PUBLIC_URL }));
-  app.use(UPLOADS_PATH, storageGuard({ minFreeBytes: config.STORAGE_MIN_FREE_BYTES, freeSpace, logger }));
 
   // Mount points for features with their own HTTP protocol (tus uploads) go here, before
   // any body parser.
@@ -118,10 +98,10 @@ export function createApp(deps: AppDeps): express.Express {
       mode: config.NODE_ENV === 'development' ? 'development' : 'production',
       getLoadContext: (req, res): AppLoadContext => ({
         db,
+        storage: objectStorage,
         config: publicConfig,
         cspNonce: res.locals.cspNonce as string,
         clientIp: req.ip ?? '',
-        reportDatabaseUnavailable: (e: unknown) => availability.markDown(e),
       }),
     }),
   );

@@ -14,6 +14,7 @@ import { buildDirectory, createApp } from './app';
 import { openDatabase } from './database';
 import { buildTaskList, crontab } from './jobs/index';
 import { logger } from './logger';
+import { storageOf, verifyStorageAtStart } from './storage';
 import { startWorker } from './worker';
 import type { WorkerHandle } from './worker';
 
@@ -76,6 +77,8 @@ async function main() {
 
   const database = await openDatabase(config, (m) => logger.info(m));
   if (database.migrated.length) logger.info({ migrations: database.migrated }, 'migrations applied');
+  // Credentials the object store refuses stop the start here, naming the setting.
+  await verifyStorageAtStart(storageOf(config, database.db), logger);
 
   await seedReferenceData(database.db);
   const seed = config.SEED_DEMO ?? (database.embedded && (await databaseIsEmpty(database.db)));

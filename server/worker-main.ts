@@ -3,6 +3,7 @@ import { ConfigError, parseConfig } from './config';
 import { openDatabase } from './database';
 import { buildTaskList, crontab } from './jobs/index';
 import { logger } from './logger';
+import { storageOf, verifyStorageAtStart } from './storage';
 import { startWorker } from './worker';
 
 let config;
@@ -17,6 +18,7 @@ try {
 }
 logger.level = config.LOG_LEVEL;
 const database = await openDatabase(config, (m) => logger.info(m));
+await verifyStorageAtStart(storageOf(config, database.db), logger);
 const worker = await startWorker({
   db: database.db,
   pool: database.pool,

@@ -13,7 +13,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (target.state === 'retracted') return tombstoneResponse(target, await getLanguage(request));
   const refusal = await checkTraceableAccess(context.db, request, target);
   if (refusal) return refusal;
-  return downloadResponse(request, target, context.config.uploadsDir, () =>
+  return downloadResponse(request, target, context.storage, () =>
     countDownload(context.db, target, {
       ip: context.clientIp,
       userAgent: request.headers.get('user-agent') ?? '',

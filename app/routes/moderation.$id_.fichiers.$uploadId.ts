@@ -1,8 +1,5 @@
 // /moderation/:id/fichiers/:uploadId — downloads a contributed file as stored, always as an
 // attachment of an opaque type (never rendered by the browser).
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import { createReadableStreamFromReadable } from '@remix-run/node';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -21,21 +18,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw e;
   }
   if (!file) throw new Response('Not found', { status: 404 });
-  const root = path.resolve(context.config.uploadsDir);
-  const full = path.resolve(root, file.storageKey);
-  if (!full.startsWith(root + path.sep)) throw new Response('Not found', { status: 404 });
   const ascii = file.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
-  const size = await stat(full).then(
-    (st) => st.size,
-    () => null,
-  );
-  if (size === null) throw new Response('Not found', { status: 404 });
-  const stream = createReadStream(full);
-  const opened = await new Promise<boolean>((resolve) => {
-    stream.once('open', () => resolve(true));
-    stream.once('error', () => resolve(false));
-  });
-  if (!opened) throw new Response('Not found', { status: 404 });
+  const stored = await context.storage.stat(file.storageKey);
+  if (!stored) throw new Response('Not found', { status: 404 });
+  const size = stored.size;
+  const stream = await context.storage.get(file.storageKey).catch(() => null);
+  if (!stream) throw new Response('Not found', { status: 404 });
   return new Response(createReadableStreamFromReadable(stream), {
     headers: {
       'Content-Type': 'application/octet-stream',

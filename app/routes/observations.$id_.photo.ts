@@ -1,9 +1,6 @@
 // /observations/:id/photo — the observation's photo: only the re-encoded file (no
 // metadata) is ever served, to whoever may see the observation. The original upload is
 // never reachable here.
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -16,12 +13,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const user = await getSessionUser(context, request);
   const key = await photoKeyFor(context.db, params.id ?? '', user?.id ?? null);
   if (!key) throw new Response('Not found', { status: 404 });
-  const root = path.resolve(context.config.uploadsDir);
-  const file = path.resolve(root, key);
-  if (!file.startsWith(root + path.sep)) throw new Response('Not found', { status: 404 });
-  const info = await stat(file).catch(() => null);
+  const info = await context.storage.stat(key).catch(() => null);
   if (!info) throw new Response('Not found', { status: 404 });
-  return new Response(Readable.toWeb(createReadStream(file)) as ReadableStream, {
+  const bytes = await context.storage.get(key).catch(() => null);
+  if (!bytes) throw new Response('Not found', { status: 404 });
+  return new Response(Readable.toWeb(bytes) as ReadableStream, {
     headers: {
       'Content-Type': 'image/jpeg',
       'Content-Length': String(info.size),

@@ -65,7 +65,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   try {
     const r = await submitObservation(context.db, user, raw, {
       t,
-      uploadsDir: context.config.uploadsDir,
+      storage: context.storage,
       lng: await getLanguage(request),
     });
     return redirect(`/observations/${r.id}?envoyee=${r.state === 'published' ? 'publiee' : '1'}`);

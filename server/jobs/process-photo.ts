@@ -2,12 +2,13 @@
 // original, queued when the observation is submitted. Safe to run twice.
 import type { Task } from 'graphile-worker';
 import { processObservationPhoto } from '../../app/domain/observations/photos.server';
+import { storageOf } from '../storage';
 import type { JobDeps } from './index';
 
 export const processPhotoTask =
   ({ db, config, logger }: JobDeps): Task =>
   async (payload) => {
     const { observationId } = payload as { observationId: string };
-    const outcome = await processObservationPhoto(db, { uploadsDir: config.uploadsDir }, observationId);
+    const outcome = await processObservationPhoto(db, { storage: storageOf(config, db) }, observationId);
     logger.info({ observationId, outcome }, 'observation photo processed');
   };

@@ -2,12 +2,13 @@
 // by the tus endpoint when the last byte arrives. Safe to run twice.
 import type { Task } from 'graphile-worker';
 import { processUpload } from '../../app/domain/uploads/process-upload.server';
+import { storageOf } from '../storage';
 import type { JobDeps } from './index';
 
 export const processUploadTask =
   ({ db, config, logger }: JobDeps): Task =>
   async (payload) => {
     const { uploadId } = payload as { uploadId: string };
-    const outcome = await processUpload(db, { uploadsDir: config.uploadsDir }, uploadId);
+    const outcome = await processUpload(db, { storage: storageOf(config, db) }, uploadId);
     logger.info({ uploadId, outcome }, 'upload processed');
   };

@@ -20,19 +20,20 @@ import {
   UploadRefusal,
   checkNewUpload,
   createUploadRecord,
+  deleteUploadRecord,
   getOwnUpload,
+  recordBytesReceived,
   recordUploadComplete,
 } from '../../app/domain/uploads/uploads.server';
+import { isStorageUnavailable } from '../../app/domain/storage/storage.server';
 import type { UploadLimits } from '../../app/domain/uploads/uploads.schema';
 import { getT } from '../../app/i18n/i18n.server';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
+import { storageOf } from '../storage';
 import { PostgresLocker } from './pg-locker';
-import { UploadStore } from './upload-store';
 
 export const UPLOADS_PATH = '/uploads/files';
-/** Where the tus store keeps bytes, under UPLOADS_DIR; storage keys start with it. */
-export const TUS_SUBDIR = 'tus';
 
 export interface UploadsDeps {
   config: Config;
@@ -78,8 +79,13 @@ export function mountUploads(
   const log = logger.child({ component: 'uploads' });
   const limits = uploadLimits(config);
   const secret = config.SESSION_SECRET ?? '';
-  const directory = path.join(config.uploadsDir, TUS_SUBDIR);
-  const store = new UploadStore(directory, db, limits.expiryMs);
+  // The bytes go to the configured storage (a directory or an S3-compatible store); the
+  // upload row follows every write (offset, expiry) and goes with the bytes.
+  const storage = storageOf(config, db);
+  const store = storage.createTusStore({
+    bytesReceived: (id, offset) => recordBytesReceived(db, id, offset, limits.expiryMs),
+    removed: (id) => deleteUploadRecord(db, id),
+  });
   const locker: Locker =
     config.UPLOAD_LOCKER === 'postgres'
       ? new PostgresLocker({ connection: deps.pool.options })
@@ -136,7 +142,7 @@ export function mountUploads(
       );
       const row = await createUploadRecord(
         db,
-        { ...checked, id: upload.id, ownerId: who.id, storageKey: `${TUS_SUBDIR}/${upload.id}` },
+        { ...checked, id: upload.id, ownerId: who.id, storageKey: storage.tusKey(upload.id) },
         limits,
       );
       setHeader(req, 'Upload-Expires', row.expires_at.toUTCString());
@@ -154,6 +160,18 @@ export function mountUploads(
           ? languageProbe(node.req.url ?? '/', node.req.headers)
           : new Request(req.url, { headers: req.headers });
         return { status_code: err.status, body: await refusalMessage(probe, err, limits) };
+      }
+      // The store does not answer: 503, which tus clients retry; they resume from the offset
+      // the store has once it is back.
+      if (isStorageUnavailable(err)) {
+        log.warn({ err: (err as Error).message }, 'storage unavailable during an upload request');
+        setHeader(req, 'Retry-After', '5');
+        const node = nodeOf(req);
+        const probe = node
+          ? languageProbe(node.req.url ?? '/', node.req.headers)
+          : new Request(req.url, { headers: req.headers });
+        const t = await getT(probe, 'uploads');
+        return { status_code: 503, body: `${t('refusal.storageUnavailable')}\n` };
       }
       if (!('status_code' in err)) log.error({ err }, 'upload request failed');
       return undefined;

@@ -13,6 +13,7 @@ import { retractContribution } from '../../app/domain/moderation/reports.server'
 import { createUserWithSession } from '../support/auth';
 import { keyT, validDraft } from '../contributions/helpers';
 import { makeModerator } from '../moderation/helpers';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 export interface FileSpec {
   filename: string;
@@ -79,7 +80,7 @@ export async function publishDataset(
   if (!claim || claim.id !== id) throw new Error('the queue did not give the contribution just submitted');
   const outcome = await approveContribution(db, moderator, id, { expectedVersion: claim.version });
   if (outcome !== 'approved') throw new Error(`approval gave ${outcome}`);
-  const p = await publishApprovedContribution(db, id, { uploadsDir });
+  const p = await publishApprovedContribution(db, id, { storage: new DirectoryStorage(uploadsDir) });
   return { contributionId: id, datasetId: p.datasetId, slug: p.slug, submitterId };
 }
 

@@ -20,6 +20,7 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
 import type { TestServer } from '../support/server';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let t: TestDatabase;
 let s: TestServer;
@@ -223,7 +224,7 @@ describe('notifications', () => {
     await claimContribution(t.db, mod.m, first.id);
     await post(`/moderation/${first.id}`, mod.cookie, { intent: 'decide', decision: 'approve', comment: '' });
     expect(await outboxTo()).toEqual(['contribution_event']); // immediate by default
-    await publishApprovedContribution(t.db, first.id, { uploadsDir });
+    await publishApprovedContribution(t.db, first.id, { storage: new DirectoryStorage(uploadsDir) });
 
     // Off: in-app only.
     let r = await post('/notifications', contributor.cookie, { intent: 'preference', mode: 'off' });

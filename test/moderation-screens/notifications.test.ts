@@ -13,6 +13,7 @@ import { makeModerator, submitted } from '../moderation/helpers';
 import { createUserWithSession } from '../support/auth';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let t: TestDatabase;
 let dir: string;
@@ -42,7 +43,7 @@ describe('notifications of moderation events', () => {
 
     await claimContribution(t.db, holder, id);
     await approveContribution(t.db, holder, id);
-    await publishApprovedContribution(t.db, id, { uploadsDir: dir });
+    await publishApprovedContribution(t.db, id, { storage: new DirectoryStorage(dir) });
     expect(await kindsOf(submitterId)).toEqual(['approved', 'published']);
 
     const reporter = (await createUserWithSession(t.db)).user;

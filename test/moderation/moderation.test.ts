@@ -27,6 +27,7 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { prepareReferences } from '../contributions/helpers';
 import { makeModerator, submitted } from './helpers';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let t: TestDatabase;
 let refs: ReferenceLists;
@@ -71,8 +72,8 @@ describe('moderation', () => {
     const job = await sql<{ n: number }>`select count(*)::int as n from graphile_worker.jobs where task_identifier = 'publish_contribution' and key = ${`publish:${first.id}`}`.execute(t.db);
     expect(job.rows[0]!.n).toBe(1); // enqueued with the approval
 
-    const once = await publishApprovedContribution(t.db, first.id, { uploadsDir });
-    const twice = await publishApprovedContribution(t.db, first.id, { uploadsDir });
+    const once = await publishApprovedContribution(t.db, first.id, { storage: new DirectoryStorage(uploadsDir) });
+    const twice = await publishApprovedContribution(t.db, first.id, { storage: new DirectoryStorage(uploadsDir) });
     expect(once.status).toBe('published');
     expect(twice).toEqual({ ...once, status: 'already-published' });
     const versions = await t.db.selectFrom('dataset_version').selectAll().where('contribution_id', '=', first.id).execute();
@@ -206,7 +207,7 @@ describe('moderation', () => {
     const m = await makeModerator(t.db);
     await claimNextContribution(t.db, m);
     await approveContribution(t.db, m, item.id);
-    const { slug } = await publishApprovedContribution(t.db, item.id, { uploadsDir });
+    const { slug } = await publishApprovedContribution(t.db, item.id, { storage: new DirectoryStorage(uploadsDir) });
     expect((await getStanding(t.db, { type: 'user', id: item.submitterId })).balance).toBe(25);
 
     const { user: reporter } = await createUserWithSession(t.db);

@@ -14,6 +14,7 @@ import { appendLedgerEntry } from '../../app/domain/reputation/ledger.server';
 import { loadTerritories } from '../../app/domain/territories/territories.server';
 import { createUserWithSession } from '../support/auth';
 import type { SignedInTestUser } from '../support/auth';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 /** Messages as their keys (and options), so tests can tell which rule refused. */
 export const keyT: Translate = (key, opts) => (opts && Object.keys(opts).length ? `${key} ${JSON.stringify(opts)}` : key);
@@ -100,5 +101,5 @@ export function validFields(overrides: Record<string, unknown> = {}): Record<str
 }
 
 export async function observe(db: DB, authorId: string, uploadsDir: string, overrides: Record<string, unknown> = {}) {
-  return submitObservation(db, { id: authorId }, validFields(overrides), { t: keyT, uploadsDir });
+  return submitObservation(db, { id: authorId }, validFields(overrides), { t: keyT, storage: new DirectoryStorage(uploadsDir) });
 }

@@ -23,6 +23,7 @@ import { citizen, credit, keyT, makeModerator, observe, seedReference, validFiel
 import { submitObservation } from '../../app/domain/observations/observations.server';
 import { retractContribution } from '../../app/domain/moderation/reports.server';
 import { exportPersonalData } from '../../app/domain/identity/personal-data.features.server';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let t: TestDatabase;
 let uploadsDir: string;
@@ -81,7 +82,7 @@ describe('submission', () => {
   ])('refuses %s, with the field’s message, and stores nothing', async (_name, overrides, field, message) => {
     const a = await citizen(t.db);
     const before = await counts();
-    const e = await refusal(submitObservation(t.db, { id: a.user.id }, validFields(overrides), { t: keyT, uploadsDir }));
+    const e = await refusal(submitObservation(t.db, { id: a.user.id }, validFields(overrides), { t: keyT, storage: new DirectoryStorage(uploadsDir) }));
     expect(e.fieldErrors[field]?.join(' ')).toContain(message);
     expect(await counts()).toEqual(before);
   });
@@ -237,7 +238,7 @@ describe('moderation', () => {
 
   it('a trusted observer’s observation is auto-approved with audit_pending and published', async () => {
     const trusted = await citizen(t.db, { ageDays: 100, balance: 50 });
-    const r = await submitObservation(t.db, { id: trusted.user.id }, validFields(), { t: keyT, uploadsDir, auditShare: 1 });
+    const r = await submitObservation(t.db, { id: trusted.user.id }, validFields(), { t: keyT, storage: new DirectoryStorage(uploadsDir), auditShare: 1 });
     expect(r.state).toBe('published');
     const c = await t.db.selectFrom('contribution').select(['state', 'audit_pending']).where('id', '=', r.id).executeTakeFirstOrThrow();
     expect(c).toEqual({ state: 'published', audit_pending: true });
@@ -248,10 +249,10 @@ describe('moderation', () => {
   it('resolves published observations in bulk, skipping what cannot be resolved, and reopens them', async () => {
     const m = await makeModerator(t.db);
     const trusted = await citizen(t.db, { ageDays: 100, balance: 50 });
-    const a = await submitObservation(t.db, { id: trusted.user.id }, validFields(), { t: keyT, uploadsDir, auditShare: 0 });
-    const b = await submitObservation(t.db, { id: trusted.user.id }, validFields(), { t: keyT, uploadsDir, auditShare: 0 });
+    const a = await submitObservation(t.db, { id: trusted.user.id }, validFields(), { t: keyT, storage: new DirectoryStorage(uploadsDir), auditShare: 0 });
+    const b = await submitObservation(t.db, { id: trusted.user.id }, validFields(), { t: keyT, storage: new DirectoryStorage(uploadsDir), auditShare: 0 });
     const waiting = await observe(t.db, (await citizen(t.db)).user.id, uploadsDir);
-    const own = await submitObservation(t.db, { id: m.id }, validFields(), { t: keyT, uploadsDir });
+    const own = await submitObservation(t.db, { id: m.id }, validFields(), { t: keyT, storage: new DirectoryStorage(uploadsDir) });
     const results = await resolveObservations(t.db, m, [a.id, b.id, waiting.id, own.id, 'nope']);
     expect(results.map((r) => [r.outcome, r.detail])).toEqual([
       ['done', undefined],

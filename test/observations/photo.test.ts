@@ -14,6 +14,7 @@ import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
 import type { TestServer } from '../support/server';
 import { citizen, keyT, photoUpload, seedReference, validFields } from './helpers';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let t: TestDatabase;
 let uploadsDir: string;
@@ -58,7 +59,7 @@ describe('photo privacy', () => {
     const author = await citizen(t.db);
     const uploadId = await photoUpload(t.db, author.user.id, uploadsDir, original);
     const storageKey = (await t.db.selectFrom('upload').select('storage_key').where('id', '=', uploadId).executeTakeFirstOrThrow()).storage_key;
-    const { id } = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, uploadsDir });
+    const { id } = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, storage: new DirectoryStorage(uploadsDir) });
     // Queued in the submission's transaction.
     const job = await t.db
       .selectFrom('graphile_worker.jobs' as never)
@@ -71,8 +72,8 @@ describe('photo privacy', () => {
     const other = await citizen(t.db);
     expect((await fetch(`${server.url}/observations/${id}/photo`, { headers: { Cookie: author.cookie } })).status).toBe(404);
 
-    expect(await processObservationPhoto(t.db, { uploadsDir }, id)).toBe('ready');
-    expect(await processObservationPhoto(t.db, { uploadsDir }, id)).toBe('already');
+    expect(await processObservationPhoto(t.db, { storage: new DirectoryStorage(uploadsDir) }, id)).toBe('ready');
+    expect(await processObservationPhoto(t.db, { storage: new DirectoryStorage(uploadsDir) }, id)).toBe('already');
     expect(existsSync(path.join(uploadsDir, storageKey))).toBe(false);
     expect(await t.db.selectFrom('upload').select('id').where('id', '=', uploadId).executeTakeFirst()).toBeUndefined();
 
@@ -104,8 +105,8 @@ describe('photo privacy', () => {
       .toBuffer();
     const author = await citizen(t.db);
     const uploadId = await photoUpload(t.db, author.user.id, uploadsDir, sideways);
-    const { id } = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, uploadsDir });
-    await processObservationPhoto(t.db, { uploadsDir }, id);
+    const { id } = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, storage: new DirectoryStorage(uploadsDir) });
+    await processObservationPhoto(t.db, { storage: new DirectoryStorage(uploadsDir) }, id);
     const key = (await t.db.selectFrom('observation').select('photo_key').where('id', '=', id).executeTakeFirstOrThrow()).photo_key!;
     const meta = await sharp(readFileSync(path.join(uploadsDir, key))).metadata();
     expect([meta.width, meta.height, meta.orientation]).toEqual([40, 100, undefined]);
@@ -115,7 +116,7 @@ describe('photo privacy', () => {
     const author = await citizen(t.db);
     const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(58), Buffer.from([0x80, 0, 0, 0]), Buffer.alloc(64), Buffer.from('PE\0\0'), Buffer.alloc(400)]);
     const uploadId = await photoUpload(t.db, author.user.id, uploadsDir, exe, 'vacances.jpg');
-    const e = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, uploadsDir }).catch((x: unknown) => x);
+    const e = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, storage: new DirectoryStorage(uploadsDir) }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ObservationError);
     expect((e as ObservationError).fieldErrors.photoUploadId?.join(' ')).toMatch(/observations:errors.photoRefused.*programme/);
     expect(await t.db.selectFrom('observation').select('id').where('photo_upload_id', '=', uploadId).executeTakeFirst()).toBeUndefined();
@@ -126,7 +127,7 @@ describe('photo privacy', () => {
     const owner = await citizen(t.db);
     const thief = await citizen(t.db);
     const uploadId = await photoUpload(t.db, owner.user.id, uploadsDir, await phonePhoto());
-    const e = await submitObservation(t.db, { id: thief.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, uploadsDir }).catch((x: unknown) => x);
+    const e = await submitObservation(t.db, { id: thief.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, storage: new DirectoryStorage(uploadsDir) }).catch((x: unknown) => x);
     expect((e as ObservationError).fieldErrors.photoUploadId).toEqual(['observations:errors.photoUnknown']);
   });
 
@@ -134,8 +135,8 @@ describe('photo privacy', () => {
     const author = await citizen(t.db);
     const broken = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('not really an image at all'.repeat(20))]);
     const uploadId = await photoUpload(t.db, author.user.id, uploadsDir, broken);
-    const { id } = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, uploadsDir });
-    expect(await processObservationPhoto(t.db, { uploadsDir }, id)).toBe('failed');
+    const { id } = await submitObservation(t.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, storage: new DirectoryStorage(uploadsDir) });
+    expect(await processObservationPhoto(t.db, { storage: new DirectoryStorage(uploadsDir) }, id)).toBe('failed');
     const o = await t.db.selectFrom('observation').select(['photo_state', 'photo_key']).where('id', '=', id).executeTakeFirstOrThrow();
     expect(o).toEqual({ photo_state: 'failed', photo_key: null });
     expect((await fetch(`${server.url}/observations/${id}/photo`, { headers: { Cookie: author.cookie } })).status).toBe(404);

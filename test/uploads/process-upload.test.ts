@@ -19,6 +19,7 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
 import { tusUpload } from './helpers';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let tdb: TestDatabase;
 let uploadsDir: string;
@@ -114,10 +115,10 @@ async function completedUpload(
 const row = (id: string) =>
   tdb.db.selectFrom('upload').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const run = (id: string) => processUpload(tdb.db, { uploadsDir }, id);
+const run = (id: string) => processUpload(tdb.db, { storage: new DirectoryStorage(uploadsDir) }, id);
 /** The format pass alone, without the content validation (for hand-made archives). */
 const runFormatOnly = (id: string) =>
-  processUpload(tdb.db, { uploadsDir, createInspector: null }, id);
+  processUpload(tdb.db, { storage: new DirectoryStorage(uploadsDir), createInspector: null }, id);
 
 describe('process_upload', () => {
   it('verifies a CSV: sha256, size, format and the report', async () => {

@@ -14,6 +14,7 @@ import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
 import type { TestServer } from '../support/server';
 import { createUpload, headUpload, patchUpload, statusOf, tusUpload } from './helpers';
+import { DirectoryStorage } from '../../app/domain/storage/directory.server';
 
 let tdb: TestDatabase;
 let server: TestServer;
@@ -395,7 +396,7 @@ describe('expiry, counted from the last accepted PATCH', () => {
     expect(p.body).toMatch(/expiré/);
     expect(storedBytes(id)).toBe(10);
 
-    const removed = await expireUploads(tdb.db, uploadsDir);
+    const removed = await expireUploads(tdb.db, new DirectoryStorage(uploadsDir));
     expect(removed).toContain(id);
     expect(await row(id)).toBeUndefined();
     expect(existsSync(path.join(uploadsDir, 'tus', id))).toBe(false);
@@ -416,7 +417,7 @@ describe('expiry, counted from the last accepted PATCH', () => {
       writeFileSync(path.join(tusDir, name), 'x');
     for (const name of ['0rphan0ld', '0rphan0ld.json', kept, `${kept}.json`])
       utimesSync(path.join(tusDir, name), dayAgo, dayAgo);
-    const removed = await removeOrphanBytes(tdb.db, uploadsDir, 24 * 3_600_000);
+    const removed = await removeOrphanBytes(tdb.db, new DirectoryStorage(uploadsDir), 24 * 3_600_000);
     expect(removed.sort()).toEqual(['0rphan0ld', '0rphan0ld.json']);
     expect(existsSync(path.join(tusDir, '0rphanNew'))).toBe(true);
     expect(existsSync(path.join(tusDir, kept))).toBe(true);

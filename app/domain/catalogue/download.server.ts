@@ -4,12 +4,10 @@
 // Each file's download count grows once per client and day. A file of a retracted version
 // answers 410 with the tombstone.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import { createReadableStreamFromReadable } from '@remix-run/node';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
+import type { ObjectStorage } from '../storage/storage.server';
 
 export interface DownloadTarget {
   state: 'available';
@@ -183,11 +181,10 @@ export function tombstoneResponse(t: RetractedDownload, lang: 'fr' | 'en'): Resp
 export async function downloadResponse(
   request: Request,
   target: DownloadTarget,
-  uploadsDir: string,
+  storage: ObjectStorage,
   count: () => Promise<unknown>,
 ): Promise<Response> {
-  const file = path.join(uploadsDir, target.storageKey);
-  const info = await stat(file).catch(() => null);
+  const info = await storage.stat(target.storageKey).catch(() => null);
   if (!info) return new Response('File unavailable', { status: 503, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '60' } });
   const size = info.size;
   const etag = `"${target.sha256}"`;
@@ -230,6 +227,6 @@ export async function downloadResponse(
   const status = range ? 206 : 200;
   if (request.method === 'HEAD') return new Response(null, { status, headers });
   await count();
-  const body = length === 0 ? null : createReadableStreamFromReadable(createReadStream(file, { start, end }));
+  const body = length === 0 ? null : createReadableStreamFromReadable(await storage.get(target.storageKey, { start, end }));
   return new Response(body, { status, headers });
 }

@@ -2,14 +2,13 @@
 // new version of the target dataset, with its distributions under immutable, content-
 // addressed storage keys and its provenance. Idempotent: publishing twice is a no-op
 // (one version per contribution, enforced by a unique constraint as well).
-import { constants as fsConstants } from 'node:fs';
-import { copyFile, link, mkdir, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { applyTransition, lockContribution } from '../contributions/transitions.server';
 import { summarizeReport } from '../contributions/files.server';
 import { slugify } from '../organizations/organizations.server';
+import { DirectoryStorage } from '../storage/directory.server';
+import type { ObjectStorage } from '../storage/storage.server';
 import { notify } from './notifications.server';
 
 export type PublishOutcome = { status: 'published' | 'already-published'; datasetId: string; versionId: string; slug: string };
@@ -34,24 +33,10 @@ export function mediaTypeFor(filename: string): string {
 
 export const distributionKey = (sha256: string) => `distributions/${sha256.slice(0, 2)}/${sha256}`;
 
-/** Places the bytes under their immutable key (a hard link when possible); safe to repeat. */
-async function storeImmutable(uploadsDir: string, fromKey: string, sha256: string): Promise<string> {
+/** Places the bytes under their immutable key (a copy inside the store); safe to repeat. */
+async function storeImmutable(storage: ObjectStorage, fromKey: string, sha256: string): Promise<string> {
   const key = distributionKey(sha256);
-  const target = path.join(uploadsDir, key);
-  const exists = await stat(target).then(
-    () => true,
-    () => false,
-  );
-  if (!exists) {
-    await mkdir(path.dirname(target), { recursive: true });
-    const source = path.join(uploadsDir, fromKey);
-    await link(source, target).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EEXIST') return;
-      await copyFile(source, target, fsConstants.COPYFILE_EXCL).catch((err: NodeJS.ErrnoException) => {
-        if (err.code !== 'EEXIST') throw err;
-      });
-    });
-  }
+  if (!(await storage.exists(key))) await storage.copy(fromKey, key);
   return key;
 }
 
@@ -62,7 +47,8 @@ async function freeDatasetSlug(trx: DB, title: string): Promise<string> {
   for (let i = 2; ; i++) if (!taken.has(`${base}-${i}`)) return `${base}-${i}`;
 }
 
-export async function publishApprovedContribution(db: DB, contributionId: string, opts: { uploadsDir: string }): Promise<PublishOutcome> {
+export async function publishApprovedContribution(db: DB, contributionId: string, opts: { storage: ObjectStorage } | { /** legacy form (tests written before storage drivers): a directory */ uploadsDir: string }): Promise<PublishOutcome> {
+  const storage = 'storage' in opts ? opts.storage : new DirectoryStorage(opts.uploadsDir);
   // The files first (outside the transaction, idempotent): a crash after this leaves only
   // content-addressed bytes that the retry reuses.
   const files = await db
@@ -76,7 +62,7 @@ export async function publishApprovedContribution(db: DB, contributionId: string
   const stored: ((typeof files)[number] & { key: string })[] = [];
   for (const f of files) {
     if (!f.sha256 || f.size === null) throw new Error(`upload ${f.id} has no checksum: it was not verified`);
-    stored.push({ ...f, key: await storeImmutable(opts.uploadsDir, f.storage_key, f.sha256) });
+    stored.push({ ...f, key: await storeImmutable(storage, f.storage_key, f.sha256) });
   }
 
   return db.transaction().execute(async (trx) => {

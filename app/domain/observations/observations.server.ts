@@ -16,6 +16,7 @@ import { getStanding, hasPrivilege } from '../reputation/reputation.server';
 import { MIN_CONFIRMER_ACCOUNT_AGE_DAYS } from '../reputation/rules';
 import { communeAt, METROPOLE } from '../territories/territories.server';
 import { processUpload } from '../uploads/process-upload.server';
+import type { ObjectStorage } from '../storage/storage.server';
 import { CONFIRMED_WEIGHT, observationSchema } from './observations.schema';
 import type { Grade, Translate } from './observations.schema';
 
@@ -87,7 +88,8 @@ function fieldErrorsOf(error: { issues: { path: PropertyKey[]; message: string }
 
 export interface SubmitObservationOptions {
   t: Translate;
-  uploadsDir: string;
+  /** Where the photo's bytes are (a finished photo upload not yet checked is checked here). */
+  storage: ObjectStorage;
   /** Language of the refusal reasons found in a photo's bytes. */
   lng?: string;
   auditShare?: number;
@@ -106,7 +108,7 @@ async function checkPhoto(db: DB, userId: string, uploadId: string, opts: Submit
     throw new ObservationError('photo_refused', 'no such photo of yours', { photoUploadId: [t('observations:errors.photoUnknown')] });
   }
   if (row.status === 'complete') {
-    await processUpload(db, { uploadsDir: opts.uploadsDir, createInspector: null }, uploadId);
+    await processUpload(db, { storage: opts.storage, createInspector: null }, uploadId);
     row = await db.selectFrom('upload').select(['id', 'owner_id', 'purpose', 'status', 'report']).where('id', '=', uploadId).executeTakeFirstOrThrow();
   }
   if (row.status === 'uploading') {

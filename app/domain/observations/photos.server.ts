@@ -2,12 +2,10 @@
 // writes no metadata at all (no EXIF GPS position, no camera serial, no XMP/IPTC), after
 // turning the image upright from its EXIF orientation. The original bytes and their upload
 // row are then deleted. Only the re-encoded file is ever served. Safe to run twice.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import sharp from 'sharp';
 import type { DB } from '#db/client';
-import { storagePath } from '../uploads/uploads.server';
+import { withLocalFile } from '../storage/storage.server';
+import type { ObjectStorage } from '../storage/storage.server';
 
 /** Longest side of a published photo, in pixels. */
 export const PHOTO_MAX_SIDE = 2048;
@@ -25,7 +23,7 @@ export async function reencodePhoto(input: Buffer | string): Promise<Buffer> {
 
 export type PhotoOutcome = 'ready' | 'failed' | 'already' | 'none' | 'missing';
 
-export async function processObservationPhoto(db: DB, opts: { uploadsDir: string }, observationId: string): Promise<PhotoOutcome> {
+export async function processObservationPhoto(db: DB, opts: { storage: ObjectStorage }, observationId: string): Promise<PhotoOutcome> {
   const o = await db
     .selectFrom('observation as o')
     .leftJoin('upload as u', 'u.id', 'o.photo_upload_id')
@@ -35,16 +33,12 @@ export async function processObservationPhoto(db: DB, opts: { uploadsDir: string
   if (!o) return 'missing';
   if (o.photo_state === 'ready' || o.photo_state === 'failed') return 'already';
   if (!o.photo_upload_id || !o.storage_key) return 'none';
-  const original = storagePath(opts.uploadsDir, o.storage_key);
+  const original = o.storage_key;
   const key = photoKey(observationId);
-  const target = path.join(opts.uploadsDir, key);
   let outcome: PhotoOutcome = 'ready';
   try {
-    const bytes = await reencodePhoto(original);
-    await mkdir(path.dirname(target), { recursive: true });
-    const tmp = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, bytes);
-    await rename(tmp, target);
+    const bytes = await withLocalFile(opts.storage, original, (file) => reencodePhoto(file));
+    await opts.storage.put(key, bytes, { contentType: 'image/jpeg' });
   } catch {
     // Bytes that look like an image but do not decode: no photo is shown, ever.
     outcome = 'failed';
@@ -58,7 +52,6 @@ export async function processObservationPhoto(db: DB, opts: { uploadsDir: string
     await trx.deleteFrom('upload').where('id', '=', o.photo_upload_id!).execute();
   });
   // The original (with its metadata) is gone once the row that named it is.
-  await rm(original, { force: true });
-  await rm(`${original}.json`, { force: true });
+  await opts.storage.removeTusUpload(o.photo_upload_id);
   return outcome;
 }

@@ -1,7 +1,7 @@
 // The directory driver: every object is a file under one root (a local disk, or a shared
 // filesystem mounted by every instance). Keys are paths relative to the root.
 import { constants as fsConstants, createReadStream, createWriteStream } from 'node:fs';
-import { access, copyFile, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { access, copyFile, link, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import type http from 'node:http';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -97,7 +97,12 @@ export class DirectoryStorage implements ObjectStorage {
     await mkdir(path.dirname(target), { recursive: true });
     const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await copyFile(source, tmp);
+      // A hard link costs no space; objects are never rewritten in place once complete (put
+      // replaces by rename), so the two names keep the same bytes. Else a copy.
+      await link(source, tmp).catch(async (e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') throw e;
+        await copyFile(source, tmp);
+      });
       await rename(tmp, target);
     } catch (e) {
       await rm(tmp, { force: true });

@@ -286,14 +286,14 @@ export class S3Storage implements ObjectStorage {
   }
 
   async removeTusUpload(id: string): Promise<void> {
+    // Aborts the pending multipart upload (its parts are not objects), then the objects.
     const store = new S3Store(this.tusOptions());
     try {
       await store.remove(id);
     } catch (e) {
       if (e !== ERRORS.FILE_NOT_FOUND && !isNotFound(e)) throw e;
     }
-    await this.delete(`${id}.part`);
-    await this.delete(`${id}.info`);
+    for (const key of [id, `${id}.part`, `${id}.info`]) await this.delete(key);
     await this.cache.delete(id);
   }
 

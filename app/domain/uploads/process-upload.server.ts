@@ -3,14 +3,19 @@
 // app/domain/validation fed from the same chunks. Sets the upload verified or invalid and
 // keeps the report. Safe to run twice: a processed upload is left as it is.
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
+import type { ObjectStorage } from '../storage/storage.server';
 import { createInspector as createValidationInspector } from '../validation/inspect.server';
 import { HEAD_BYTES, TAIL_BYTES, formatMatchesExtension, sniffFormat } from './file-format';
 import type { SniffedFormat } from './file-format';
 import { fileExtension } from './uploads.schema';
-import { storagePath } from './uploads.server';
 
 export interface ReportReason {
   code: string;
@@ -139,12 +144,10 @@ function formatReasons(
   return reasons;
 }
 
-const READ_BYTES = 1024 * 1024;
-
 export async function processUpload(
   db: DB,
   /** createInspector: the content validation; `null` for none (the format checks alone). */
-  opts: { uploadsDir: string; createInspector?: ContentInspectorFactory | null },
+  opts: { storage: ObjectStorage; createInspector?: ContentInspectorFactory | null },
   uploadId: string,
 ): Promise<ProcessOutcome> {
   const row = await db
@@ -163,99 +166,111 @@ export async function processUpload(
   // The last TAIL_BYTES, in a ring that is laid out straight at the end.
   const ring = Buffer.alloc(TAIL_BYTES);
   let size = 0;
-  const file = storagePath(opts.uploadsDir, row.storage_key);
-  // The content validation reads the same chunks (no second pass over the file).
   const factory = opts.createInspector === undefined ? validationInspector : opts.createInspector;
-  const inspector =
-    factory?.({
-      name: row.filename,
-      extension,
-      size: row.declared_size,
-      purpose: row.purpose,
-      path: file,
-    }) ?? null;
-
-  // One buffer, reused for every read: everything below copies what it keeps.
-  const fh = await open(file, 'r');
+  // Formats whose directory comes last are read again, with bounded random reads, from a
+  // file: the stored one on the directory driver, else a copy written during this same pass.
+  const local = opts.storage.localPath(row.storage_key);
+  const tmpDir =
+    !local && factory ? await mkdtemp(path.join(os.tmpdir(), 'terridata-check-')) : null;
+  const file = local ?? (tmpDir ? path.join(tmpDir, 'upload') : '');
+  let copy: WriteStream | null = null;
   try {
-    const buffer = Buffer.alloc(READ_BYTES);
-    for (;;) {
-      const { bytesRead } = await fh.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      const chunk = buffer.subarray(0, bytesRead);
-      hash.update(chunk);
-      if (headLength < HEAD_BYTES)
-        headLength += chunk.copy(
-          head,
-          headLength,
-          0,
-          Math.min(chunk.length, HEAD_BYTES - headLength),
-        );
-      // Byte at file position p lives at ring[p % TAIL_BYTES].
-      for (let off = Math.max(0, chunk.length - TAIL_BYTES); off < chunk.length;) {
-        const pos = (size + off) % TAIL_BYTES;
-        const n = Math.min(chunk.length - off, TAIL_BYTES - pos);
-        chunk.copy(ring, pos, off, off + n);
-        off += n;
-      }
-      inspector?.write(chunk);
-      size += chunk.length;
-    }
-  } finally {
-    await fh.close();
-  }
-  let tail: Buffer;
-  if (size <= TAIL_BYTES) tail = ring.subarray(0, size);
-  else {
-    const start = size % TAIL_BYTES;
-    tail = Buffer.concat([ring.subarray(start), ring.subarray(0, start)]);
-  }
-  const sha256 = hash.digest('hex');
-  const format = sniffFormat(head.subarray(0, headLength), tail, size);
+    // The content validation reads the same chunks (no second pass over the file).
+    const inspector =
+      factory?.({
+        name: row.filename,
+        extension,
+        size: row.declared_size,
+        purpose: row.purpose,
+        path: file,
+      }) ?? null;
+    if (tmpDir && inspector) copy = createWriteStream(file);
 
-  const reasons = formatReasons(format, extension, size, row.declared_size);
-  const warnings: ReportReason[] = [];
-  let validation: unknown;
-  // Content validation only for bytes that are what they claim to be.
-  if (inspector && reasons.length === 0) {
-    const v = await inspector.finish();
-    reasons.push(...v.reasons);
-    warnings.push(...(v.warnings ?? []));
-    validation = v.report;
-    if (v.verdict === 'invalid' && v.reasons.length === 0) {
-      reasons.push({
-        code: 'upload.contentInvalid',
-        fr: 'Le contenu du fichier est invalide.',
-        en: 'The content of the file is invalid.',
-      });
+    const bytes = await opts.storage.get(row.storage_key);
+    try {
+      for await (const data of bytes) {
+        const chunk = data as Buffer;
+        if (copy && !copy.write(chunk)) await once(copy, 'drain');
+        hash.update(chunk);
+        if (headLength < HEAD_BYTES)
+          headLength += chunk.copy(
+            head,
+            headLength,
+            0,
+            Math.min(chunk.length, HEAD_BYTES - headLength),
+          );
+        // Byte at file position p lives at ring[p % TAIL_BYTES].
+        for (let off = Math.max(0, chunk.length - TAIL_BYTES); off < chunk.length;) {
+          const pos = (size + off) % TAIL_BYTES;
+          const n = Math.min(chunk.length - off, TAIL_BYTES - pos);
+          chunk.copy(ring, pos, off, off + n);
+          off += n;
+        }
+        inspector?.write(chunk);
+        size += chunk.length;
+      }
+    } finally {
+      bytes.destroy();
+      if (copy) {
+        copy.end();
+        await once(copy, 'close');
+      }
     }
+    let tail: Buffer;
+    if (size <= TAIL_BYTES) tail = ring.subarray(0, size);
+    else {
+      const start = size % TAIL_BYTES;
+      tail = Buffer.concat([ring.subarray(start), ring.subarray(0, start)]);
+    }
+    const sha256 = hash.digest('hex');
+    const format = sniffFormat(head.subarray(0, headLength), tail, size);
+
+    const reasons = formatReasons(format, extension, size, row.declared_size);
+    const warnings: ReportReason[] = [];
+    let validation: unknown;
+    // Content validation only for bytes that are what they claim to be.
+    if (inspector && reasons.length === 0) {
+      const v = await inspector.finish();
+      reasons.push(...v.reasons);
+      warnings.push(...(v.warnings ?? []));
+      validation = v.report;
+      if (v.verdict === 'invalid' && v.reasons.length === 0) {
+        reasons.push({
+          code: 'upload.contentInvalid',
+          fr: 'Le contenu du fichier est invalide.',
+          en: 'The content of the file is invalid.',
+        });
+      }
+    }
+    const verdict = reasons.length ? 'invalid' : 'verified';
+    const report: UploadCheckReport = {
+      file: {
+        name: row.filename,
+        sizeBytes: size,
+        extension: extension || null,
+        detectedFormat: format,
+        sha256,
+      },
+      verdict,
+      reasons,
+      warnings,
+      ...(validation !== undefined ? { validation } : {}),
+    };
+    const updated = await db
+      .updateTable('upload')
+      .set({
+        status: verdict,
+        sha256,
+        size,
+        detected_format: format,
+        report: JSON.stringify(report),
+        processed_at: sql`now()`,
+      })
+      .where('id', '=', uploadId)
+      .where('status', '=', 'complete')
+      .executeTakeFirst();
+    return Number(updated.numUpdatedRows) === 1 ? verdict : 'already-processed';
+  } finally {
+    if (tmpDir) await rm(tmpDir, { recursive: true, force: true });
   }
-  const verdict = reasons.length ? 'invalid' : 'verified';
-  const report: UploadCheckReport = {
-    file: {
-      name: row.filename,
-      sizeBytes: size,
-      extension: extension || null,
-      detectedFormat: format,
-      sha256,
-    },
-    verdict,
-    reasons,
-    warnings,
-    ...(validation !== undefined ? { validation } : {}),
-  };
-  const updated = await db
-    .updateTable('upload')
-    .set({
-      status: verdict,
-      sha256,
-      size,
-      detected_format: format,
-      report: JSON.stringify(report),
-      processed_at: sql`now()`,
-    })
-    .where('id', '=', uploadId)
-    .where('status', '=', 'complete')
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) === 1 ? verdict : 'already-processed';
 }

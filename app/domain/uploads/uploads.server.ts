@@ -1,13 +1,12 @@
 // Upload records: who owns an upload, what it is for, how far it got, when it expires.
 // The tus endpoint (server/uploads) calls these at each step of the protocol; the
 // background jobs take over once the last byte is in.
-import { readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'kysely';
 import type { Selectable } from 'kysely';
 import type { DB } from '#db/client';
 import type { Upload } from '#db/types.generated';
 import { enqueueJob } from '../jobs/jobs.server';
+import type { ObjectStorage } from '../storage/storage.server';
 import { fileExtension, formatBytes, isUploadPurpose, purposeExtensions } from './uploads.schema';
 import type { UploadLimits, UploadPurpose, UploadStatus, UploadView } from './uploads.schema';
 
@@ -229,17 +228,13 @@ export async function listOwnUploads(db: DB, ownerId: string, limit = 100): Prom
   return rows.map(toUploadView);
 }
 
-/** Where the bytes of an upload live on disk. */
-export const storagePath = (uploadsDir: string, storageKey: string) =>
-  path.join(uploadsDir, storageKey);
-
 /**
  * Removes the bytes and rows of unfinished uploads past their expiry. Returns the ids
  * removed. Safe to run on several instances at once (each row is claimed by its delete).
  */
 export async function expireUploads(
   db: DB,
-  uploadsDir: string,
+  storage: ObjectStorage,
   now = new Date(),
 ): Promise<string[]> {
   const removed: string[] = [];
@@ -259,9 +254,7 @@ export async function expireUploads(
       .returning(['id', 'storage_key'])
       .execute();
     for (const r of rows) {
-      const file = storagePath(uploadsDir, r.storage_key);
-      await rm(file, { force: true });
-      await rm(`${file}.json`, { force: true });
+      await storage.removeTusUpload(r.id);
       removed.push(r.id);
     }
     if (rows.length < 200) return removed;
@@ -274,16 +267,20 @@ export async function expireUploads(
  */
 export async function removeOrphanBytes(
   db: DB,
-  uploadsDir: string,
+  storage: ObjectStorage,
   graceMs: number,
   now = Date.now(),
 ): Promise<string[]> {
-  const dir = path.join(uploadsDir, 'tus');
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const byId = new Map<string, string[]>();
-  for (const name of names) {
-    const id = name.endsWith('.json') ? name.slice(0, -5) : name;
-    byId.set(id, [...(byId.get(id) ?? []), name]);
+  // What the tus store keeps for upload <id>: the bytes, and its info file (<id>.json on a
+  // directory; <id>.info and a pending <id>.part on S3). Keys under a further "/" (published
+  // files and photos, on S3 where the store sits at the bucket's root) are not the store's.
+  const prefix = storage.tusKey('');
+  const byId = new Map<string, { name: string; key: string; modifiedAt: Date }[]>();
+  for await (const o of storage.list(prefix)) {
+    const name = o.key.slice(prefix.length);
+    const m = /^([^/]+?)(\.json|\.info|\.part)?$/.exec(name);
+    if (!m) continue;
+    byId.set(m[1]!, [...(byId.get(m[1]!) ?? []), { name, key: o.key, modifiedAt: o.modifiedAt }]);
   }
   const removed: string[] = [];
   const ids = [...byId.keys()];
@@ -296,12 +293,10 @@ export async function removeOrphanBytes(
     );
     for (const id of batch) {
       if (known.has(id)) continue;
-      for (const name of byId.get(id)!) {
-        const file = path.join(dir, name);
-        const info = await stat(file).catch(() => null);
-        if (!info || now - info.mtimeMs < graceMs) continue;
-        await rm(file, { force: true });
-        removed.push(name);
+      for (const o of byId.get(id)!) {
+        if (now - o.modifiedAt.getTime() < graceMs) continue;
+        await storage.delete(o.key);
+        removed.push(o.name);
       }
     }
   }
