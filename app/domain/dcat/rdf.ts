@@ -125,6 +125,8 @@ const escXml = (s: string) =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;')
+    // A raw CR would be read back as LF (XML end-of-line handling): keep it as a reference.
+    .replace(/\r/g, '&#13;')
     // Characters XML 1.0 cannot carry at all.
     // eslint-disable-next-line no-control-regex -- they are what is removed
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, '');
