@@ -15,6 +15,7 @@ import { sendEmailTask } from './send-email';
 import { notificationDigestTask } from './notification-digest';
 import { testProbeTask } from './test-probe';
 import { processPhotoTask } from './process-photo';
+import { exportObservationsTask } from './export-observations';
 import { contractRemindersTask } from './contract-reminders';
 
 export interface JobDeps {
@@ -36,6 +37,7 @@ export function buildTaskList(deps: JobDeps): TaskList {
     expire_uploads: expireUploadsTask(deps),
     notification_digest: notificationDigestTask(deps),
     process_photo: processPhotoTask(deps),
+    export_observations: exportObservationsTask(deps),
     contract_reminders: contractRemindersTask(deps),
   };
   // A probe used by the worker-failure tests only; never registered in normal runs.
@@ -53,4 +55,5 @@ export const crontab = [
   '*/10 * * * * expire_uploads ?max=1', // unfinished uploads past their expiry
   '0 7 * * * notification_digest ?max=1', // daily digest of notifications (users who chose it)
   '10 5,6 * * * contract_reminders ?max=1', // obligation reminders (after 07:00 Paris; the second run is a no-op)
+  '*/5 * * * * export_observations ?max=1', // open data of the observation categories that changed
 ].join('\n');
