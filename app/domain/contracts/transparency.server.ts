@@ -75,7 +75,7 @@ export const transparencyQuery = z.object({
   organisme: z.string().max(200).optional().describe('Slug of a public body'),
   titulaire: z.string().max(200).optional().describe('Slug of a contractor'),
 });
-export type TransparencyFilters = z.infer<typeof transparencyQuery>;
+export type TransparencyFilters = z.infer<typeof transparencyQuery> & { contractId?: string };
 
 function emptyCompliance(): Compliance {
   return { onTime: 0, late: 0, missing: 0, pending: 0, upcoming: 0, rate: null };
@@ -123,6 +123,7 @@ export async function transparencyReport(
     .orderBy('k.reference');
   if (filters.organisme) q = q.where('pb.slug', '=', filters.organisme);
   if (filters.titulaire) q = q.where('ct.slug', '=', filters.titulaire);
+  if (filters.contractId) q = q.where('k.id', '=', filters.contractId);
   const contracts = await q.execute();
   const obligations = contracts.length
     ? await db
@@ -282,4 +283,59 @@ export function transparencyCsv(report: TransparencyReport): string {
     }
   }
   return `\uFEFF${lines.join('\r\n')}\r\n`;
+}
+
+export const obligationDetailSchema = obligationSchema.extend({
+  contract: z.object({
+    id: z.uuid(),
+    reference: z.string(),
+    title: z.string(),
+    publicBody: partySchema,
+    contractor: partySchema,
+  }),
+});
+export type ObligationDetail = z.infer<typeof obligationDetailSchema>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The contractor organisation an obligation binds, or null. */
+export async function obligationContractor(db: DB, obligationId: string): Promise<string | null> {
+  if (!UUID.test(obligationId)) return null;
+  const r = await db
+    .selectFrom('contract_obligation as ob')
+    .innerJoin('contract as k', 'k.id', 'ob.contract_id')
+    .select('k.contractor_id')
+    .where('ob.id', '=', obligationId)
+    .executeTakeFirst();
+  return r?.contractor_id ?? null;
+}
+
+/** One obligation with its contract and occurrences (what a delivering program polls). */
+export async function obligationDetail(
+  db: DB,
+  obligationId: string,
+  now = new Date(),
+): Promise<ObligationDetail | null> {
+  if (!UUID.test(obligationId)) return null;
+  const row = await db
+    .selectFrom('contract_obligation as ob')
+    .innerJoin('contract as k', 'k.id', 'ob.contract_id')
+    .select(['k.id'])
+    .where('ob.id', '=', obligationId)
+    .executeTakeFirst();
+  if (!row) return null;
+  const report = await transparencyReport(db, { contractId: row.id }, now);
+  const k = report.contracts[0];
+  const o = k?.obligations.find((x) => x.id === obligationId);
+  if (!k || !o) return null;
+  return {
+    ...o,
+    contract: {
+      id: k.id,
+      reference: k.reference,
+      title: k.title,
+      publicBody: k.publicBody,
+      contractor: k.contractor,
+    },
+  };
 }

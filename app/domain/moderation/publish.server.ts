@@ -9,6 +9,7 @@ import { summarizeReport } from '../contributions/files.server';
 import { slugify } from '../organizations/organizations.server';
 import { DirectoryStorage } from '../storage/directory.server';
 import type { ObjectStorage } from '../storage/storage.server';
+import { fulfilOnPublication } from '../contracts/fulfilment.server';
 import { notify } from './notifications.server';
 
 export type PublishOutcome = { status: 'published' | 'already-published'; datasetId: string; versionId: string; slug: string };
@@ -172,6 +173,8 @@ export async function publishApprovedContribution(db: DB, contributionId: string
       .where('id', '=', datasetId)
       .execute();
     await applyTransition(trx, c, { action: 'publish', to: 'published', actorId: null, set: { published_version_id: version.id } });
+    // A delivery owed under a public contract fulfils its occurrence in this same transaction.
+    await fulfilOnPublication(trx, contributionId, datasetId);
     const who = await trx
       .selectFrom('users')
       .select(['id', 'email', 'pseudonym', 'locale', 'deleted_at'])
