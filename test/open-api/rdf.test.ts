@@ -92,15 +92,18 @@ function fromRdfXml(text: string, base: string): Promise<string> {
   });
 }
 
-const canonical = async (nquads: string) =>
-  (await jsonld.canonize(
-    nquads as never,
-    {
-      algorithm: 'RDFC-1.0',
-      inputFormat: 'application/n-quads',
-      format: 'application/n-quads',
-    } as never,
-  )) as string;
+/** Canonical N-Quads (RDFC-1.0: blank nodes relabelled, lines sorted). */
+async function canonical(nquads: string): Promise<string> {
+  const canonize = jsonld.canonize as unknown as (
+    input: string,
+    options: Record<string, string>,
+  ) => Promise<string>;
+  return canonize(nquads, {
+    algorithm: 'RDFC-1.0',
+    inputFormat: 'application/n-quads',
+    format: 'application/n-quads',
+  });
+}
 
 async function threeGraphs(url: string) {
   const [ld, ttl, xml] = await Promise.all([
