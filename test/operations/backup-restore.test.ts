@@ -1,0 +1,176 @@
+// `npm run backup` and `npm run restore` as an operator runs them: a backup of a catalogue
+// with published datasets, restored into a fresh database and a fresh directory, serves
+// every dataset's files with their checksums; a damaged backup restores nothing; missing
+// client tools and a non-empty target are refused with a message that says what to do.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { createDb, withDatabase } from '../../db/client';
+import type { DB } from '../../db/client';
+import { csvReport, publishDataset, resetCatalogueFixtures } from '../catalogue/helpers';
+import { prepareReferences } from '../contributions/helpers';
+import { createTestDatabase } from '../support/db';
+import type { TestDatabase } from '../support/db';
+import { startTestServer } from '../support/server';
+
+let t: TestDatabase;
+let root: string;
+let uploadsDir: string;
+const extraDatabases: string[] = [];
+const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+
+beforeAll(async () => {
+  resetCatalogueFixtures();
+  t = await createTestDatabase();
+  root = mkdtempSync(path.join(os.tmpdir(), 'td-backup-'));
+  uploadsDir = path.join(root, 'uploads');
+  const refs = await prepareReferences(t.db);
+  await publishDataset(t.db, refs, uploadsDir, {
+    draft: { title: 'Arceaux vélos de Villeurbanne' },
+    files: [{ filename: 'arceaux.csv', content: 'id;commune\n1;Villeurbanne\n2;Villeurbanne\n', report: csvReport(2, ['id', 'commune']) }],
+  });
+  await publishDataset(t.db, refs, uploadsDir, {
+    draft: { title: 'Fontaines à boire de Lyon' },
+    files: [
+      { filename: 'fontaines.csv', content: 'id;nom\n1;Terreaux\n', report: csvReport(1, ['id', 'nom']) },
+      { filename: 'fontaines.zip', content: Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 7919) % 251)) },
+    ],
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await t?.close();
+  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await admin.connect();
+  for (const name of extraDatabases) await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+async function freshDatabase(suffix: string): Promise<string> {
+  const name = `${t.name}_${suffix}`;
+  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await admin.connect();
+  await admin.query(`create database ${name} template template0`);
+  await admin.end();
+  extraDatabases.push(name);
+  return withDatabase(inject('pgAdminUrl'), name);
+}
+
+async function runScript(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  // As `npm run backup -- …` runs it.
+  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+    env: { ...process.env, DATA_DIR: path.join(root, 'data'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  return { code, output };
+}
+
+interface Download {
+  slug: string;
+  id: string;
+  sha256: string;
+}
+
+async function distributions(db: DB): Promise<Download[]> {
+  return db
+    .selectFrom('distribution as x')
+    .innerJoin('dataset as d', 'd.current_version_id', 'x.dataset_version_id')
+    .select(['d.slug', 'x.id', 'x.sha256'])
+    .orderBy('x.id')
+    .execute();
+}
+
+describe('backup and restore', () => {
+  let backupDir: string;
+
+  it('backs up the database and the storage directory with a sha256 manifest', async () => {
+    backupDir = path.join(root, 'backup-1');
+    const r = await runScript('backup', ['--out', backupDir], { DATABASE_URL: t.url, UPLOADS_DIR: uploadsDir });
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toMatch(/backup written to/);
+    const manifest = JSON.parse(readFileSync(path.join(backupDir, 'manifest.json'), 'utf8')) as {
+      database: { serverVersion: string; lastMigration: string };
+      files: { path: string; size: number; sha256: string }[];
+    };
+    expect(manifest.database.serverVersion).toMatch(/^15\./);
+    expect(manifest.database.lastMigration).toMatch(/^\d{4}-/);
+    expect(manifest.files[0]!.path).toBe('database.dump');
+    for (const f of manifest.files) expect(sha(readFileSync(path.join(backupDir, f.path)))).toBe(f.sha256);
+    // Every published file is in the backup, under its storage key.
+    const stored = await t.db.selectFrom('distribution').select(['storage_key', 'sha256']).execute();
+    expect(stored).toHaveLength(3);
+    for (const d of stored) expect(manifest.files).toContainEqual(expect.objectContaining({ path: `storage/${d.storage_key}`, sha256: d.sha256 }));
+  }, 120_000);
+
+  it('restores into a fresh database and directory where every dataset downloads with its checksum', async () => {
+    const url = await freshDatabase('restored');
+    const dir = path.join(root, 'restored-uploads');
+    const r = await runScript('restore', [backupDir], { DATABASE_URL: url, UPLOADS_DIR: dir });
+    expect(r.code, r.output).toBe(0);
+
+    const { db, pool } = createDb(url, 4);
+    const server = await startTestServer({ db, pool, env: { UPLOADS_DIR: dir } });
+    try {
+      const expected = await distributions(t.db);
+      const restored = await distributions(db);
+      expect(restored).toEqual(expected);
+      for (const d of restored) {
+        const res = await fetch(`${server.url}/datasets/${d.slug}/telecharger/${d.id}`);
+        expect(res.status).toBe(200);
+        expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(d.sha256);
+      }
+      // The restored catalogue lists the datasets too.
+      const page = await (await fetch(`${server.url}/datasets`)).text();
+      expect(page).toContain('Fontaines à boire de Lyon');
+    } finally {
+      await server.close();
+      await db.destroy();
+    }
+  }, 120_000);
+
+  it('refuses a damaged backup before restoring anything', async () => {
+    const manifest = JSON.parse(readFileSync(path.join(backupDir, 'manifest.json'), 'utf8')) as { files: { path: string }[] };
+    const victim = path.join(backupDir, manifest.files.find((f) => f.path.endsWith('.zip') || f.path.startsWith('storage/'))!.path);
+    const original = readFileSync(victim);
+    const flipped = Buffer.from(original);
+    flipped[0] = flipped[0]! ^ 0xff;
+    writeFileSync(victim, flipped);
+    try {
+      const url = await freshDatabase('damaged');
+      const r = await runScript('restore', [backupDir], { DATABASE_URL: url, UPLOADS_DIR: path.join(root, 'damaged-uploads') });
+      expect(r.code).toBe(1);
+      expect(r.output).toMatch(/the backup is damaged; nothing was restored/);
+      expect(r.output).toContain('sha256 differs from the manifest');
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const { rows } = await c.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'");
+      await c.end();
+      expect(rows[0]!.n).toBe(0);
+    } finally {
+      writeFileSync(victim, original);
+    }
+  }, 60_000);
+
+  it('refuses to restore over a database in use, without --force', async () => {
+    const r = await runScript('restore', [backupDir], { DATABASE_URL: t.url, UPLOADS_DIR: path.join(root, 'other-uploads') });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/the database is not empty/);
+  }, 60_000);
+
+  it('says which client tools to install when pg_dump of the server\'s version is missing', async () => {
+    const empty = mkdtempSync(path.join(root, 'no-tools-'));
+    const r = await runScript('backup', ['--out', path.join(root, 'never')], { DATABASE_URL: t.url, UPLOADS_DIR: uploadsDir, PG_BIN_DIR: empty });
+    expect(r.code).toBe(1);
+    expect(r.output).toContain(`pg_dump 15 not found in PG_BIN_DIR=${empty}`);
+    expect(r.output).toContain('apt-get install postgresql-client-15');
+  }, 60_000);
+});
