@@ -11,7 +11,7 @@ import type { DB } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { csrfOriginCheck, securityHeaders } from './security';
+import { csrfOriginCheck, refuseCredentialsInUrl, securityHeaders } from './security';
 import { storageOf } from './storage';
 import { mountUploads } from './uploads/index';
 
@@ -46,6 +46,7 @@ export function createApp(deps: AppDeps): express.Express {
     next();
   });
   app.use(securityHeaders({ development: config.NODE_ENV === 'development' }));
+  app.use(refuseCredentialsInUrl());
 
   app.get('/healthz', (_req, res) => {
     res.status(deps.isShuttingDown?.() ? 503 : 200).json({ status: deps.isShuttingDown?.() ? 'stopping' : 'ok' });

@@ -7,19 +7,21 @@ import { z } from 'zod';
 import leafletCss from 'leaflet/dist/leaflet.css?url';
 import catalogueCss from '~/components/catalogue/catalogue.css?url';
 import { CatalogueMap } from '~/components/catalogue/CatalogueMap';
+import { DatasetReuses, TraceableNotice } from '~/components/reuses/DatasetReuses';
 import { communeOutlines, getDatasetPage, previewDistribution } from '~/domain/catalogue/dataset-page.server';
 import { archiveDataset, canManageDataset, restoreDataset, UpkeepError } from '~/domain/catalogue/upkeep.server';
 import type { RouteHandle } from '~/domain/identity/access';
 import { getSessionUser, requireUser } from '~/domain/identity/permissions.server';
 import { reportPublishedItem, reportReasons } from '~/domain/moderation/reports.server';
 import { ModerationError } from '~/domain/moderation/moderation.server';
+import { listReuses } from '~/domain/reuses/reuses.server';
 import { getLanguage, getT } from '~/i18n/i18n.server';
 
 // /datasets/:slug — a dataset's public page: description, provenance, licence, coverage
 // map, versions, files with a preview, quality; "propose an update" and "report" for
 // signed-in users; archive/restore for the publisher's admins. A retracted dataset shows its
 // tombstone (410).
-export const handle: RouteHandle = { access: 'public', i18n: 'catalogue' };
+export const handle: RouteHandle = { access: 'public', i18n: ['catalogue', 'reuses'] };
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: leafletCss },
@@ -60,6 +62,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     canManage,
     info: url.searchParams.get('info'),
     reasons: reportReasons,
+    reuses: await listReuses(context.db, { datasetId: page.id, limit: 12 }),
   };
 }
 
@@ -139,7 +142,7 @@ export default function DatasetPageView() {
   const loaded = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   if (loaded.tombstone) return <Tombstone t={loaded.tombstone} />;
-  const { dataset: d, outlines, preview, signedIn, canManage, info, reasons } = loaded as Exclude<typeof loaded, { dataset: null }>;
+  const { dataset: d, outlines, preview, signedIn, canManage, info, reasons, reuses } = loaded as Exclude<typeof loaded, { dataset: null }>;
   const lng = i18n.language;
   const date = (x: Date | string) => new Date(x).toLocaleDateString(lng);
   const errors = (actionData?.fieldErrors ?? {}) as Record<string, string>;
@@ -239,6 +242,7 @@ export default function DatasetPageView() {
 
       <section aria-labelledby="files-title">
         <h2 id="files-title">{t('page.files')}</h2>
+        {d.licence?.traceable ? <TraceableNotice licenceId={d.licence.id} /> : null}
         {d.distributions.length === 0 ? (
           <p>{t('page.noFiles')}</p>
         ) : (
@@ -377,6 +381,8 @@ export default function DatasetPageView() {
           ))}
         </ol>
       </section>
+
+      <DatasetReuses reuses={reuses} slug={d.slug} />
 
       <section aria-labelledby="api-title">
         <h2 id="api-title">{t('page.api')}</h2>

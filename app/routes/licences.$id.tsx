@@ -81,7 +81,7 @@ export default function LicencePage() {
               </li>
             </ol>
             <p>{t('licence.curlIntro')}</p>
-            <pre>
+            <pre tabIndex={0}>
               <code>{`curl -H "Authorization: Bearer td_pk_…" -O ${origin}${downloadPath ?? '/datasets/…/telecharger/…'}`}</code>
             </pre>
             <p className="hint">{t('licence.neverInUrl')}</p>

@@ -115,7 +115,7 @@ export function NewSecret({
         />
       </p>
       <p>{t('keys.howToUse')}</p>
-      <pre>
+      <pre tabIndex={0}>
         <code>{`curl -H "Authorization: Bearer ${secret}" ${origin}/api/v1/datasets`}</code>
       </pre>
     </div>

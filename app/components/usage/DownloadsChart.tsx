@@ -39,7 +39,7 @@ export function DownloadsChart({ days, total }: { days: ChartDay[]; total: numbe
         <title id="chart-title">{t('usage.chartTitle', { count: days.length })}</title>
         <desc id="chart-desc">
           {t('usage.chartSummary', {
-            total,
+            count: total,
             peak: peak && peak.downloads > 0 ? `${label(peak.day)} (${peak.downloads})` : '—',
           })}
         </desc>
@@ -87,7 +87,7 @@ export function DownloadsChart({ days, total }: { days: ChartDay[]; total: numbe
           </text>
         ))}
       </svg>
-      <figcaption>{t('usage.chartCaption', { total })}</figcaption>
+      <figcaption>{t('usage.chartCaption', { count: total })}</figcaption>
       <details>
         <summary>{t('usage.tableToggle')}</summary>
         <table>

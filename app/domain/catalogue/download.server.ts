@@ -5,14 +5,17 @@
 // answers 410 with the tombstone.
 import { createHash } from 'node:crypto';
 import { createReadableStreamFromReadable } from '@remix-run/node';
+import type { AppLoadContext } from '@remix-run/node';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import type { ObjectStorage } from '../storage/storage.server';
+import { identifyReuser, logTraceableDownload } from '../usage/traceable.server';
 
 export interface DownloadTarget {
   state: 'available';
   distributionId: string;
   datasetId: string;
+  datasetVersionId: string;
   datasetSlug: string;
   filename: string;
   mediaType: string;
@@ -47,6 +50,7 @@ export async function findDownload(db: DB, slug: string, distributionId: string)
       'x.size',
       'x.sha256',
       'x.storage_key',
+      'x.dataset_version_id',
       'v.published_at',
       'v.state as version_state',
       'v.retracted_at as version_retracted_at',
@@ -77,6 +81,7 @@ export async function findDownload(db: DB, slug: string, distributionId: string)
     state: 'available',
     distributionId: row.id,
     datasetId: row.dataset_id,
+    datasetVersionId: row.dataset_version_id,
     datasetSlug: row.slug,
     filename: row.filename,
     mediaType: row.media_type,
@@ -89,18 +94,20 @@ export async function findDownload(db: DB, slug: string, distributionId: string)
 }
 
 /**
- * THE place where downloads of data under a traceable licence ("licence engagée") will
- * require an identified reuser (a signed-in account or a reuser key) and log the download.
- * Today every download is allowed; the traceable-licence issue fills this in. Return a
- * Response to refuse (e.g. 401 with how to identify), or null to go on.
+ * THE place where downloads of data under a traceable licence ("licence engagée") require
+ * an identified reuser (a signed-in account or a credential: app/domain/usage/traceable).
+ * Returns the refusal to send, or what to do once the bytes go out (log the download; a
+ * no-op for open licences).
  */
 export async function checkTraceableAccess(
-  _db: DB,
-  _request: Request,
+  context: AppLoadContext,
+  request: Request,
   target: DownloadTarget,
-): Promise<Response | null> {
-  if (!target.licence?.traceable) return null;
-  return null; // TODO(traceable licences): identify the reuser and log the download here.
+): Promise<{ refusal: Response } | { logDownload: () => Promise<void> }> {
+  const who = await identifyReuser(context, request, target);
+  if ('refusal' in who) return who;
+  const reuser = who.reuser;
+  return { logDownload: async () => (reuser ? logTraceableDownload(context.db, target, reuser) : undefined) };
 }
 
 /** Counts the download once per client (keyed hash of address and user agent) and day. */
@@ -117,6 +124,12 @@ export async function countDownload(db: DB, target: DownloadTarget, client: { ip
     if (!inserted) return false;
     await trx.updateTable('distribution').set({ download_count: sql`download_count + 1` }).where('id', '=', target.distributionId).execute();
     await trx.updateTable('dataset').set({ download_count: sql`download_count + 1` }).where('id', '=', target.datasetId).execute();
+    // Usage over time for publishers (app/domain/usage).
+    await trx
+      .insertInto('dataset_download_day')
+      .values({ dataset_id: target.datasetId, day, downloads: 1 })
+      .onConflict((oc) => oc.columns(['dataset_id', 'day']).doUpdateSet({ downloads: sql`dataset_download_day.downloads + 1` }))
+      .execute();
     // Yesterday's rows are still needed across midnight; older ones are not.
     if (Math.random() < 0.02) await trx.deleteFrom('download_day').where('day', '<', sql<Date>`current_date - 1`).execute();
     return true;
