@@ -9,6 +9,7 @@ import type { DB } from '../../db/client';
 import { attachUpload, createDraft, saveDraft, submitContribution } from '../../app/domain/contributions/contributions.server';
 import type { DraftMetadata, ReferenceLists } from '../../app/domain/contributions/contributions.schema';
 import { loadModerator } from '../../app/domain/moderation/moderation.server';
+import type { ObjectStorage } from '../../app/domain/storage/storage.server';
 import type { Moderator } from '../../app/domain/moderation/moderation.server';
 import { createUserWithSession } from '../support/auth';
 import { keyT, validDraft } from '../contributions/helpers';
@@ -19,11 +20,13 @@ export async function makeModerator(db: DB, scopes: { kind: 'territory' | 'theme
   return (await loadModerator(db, user.id))!;
 }
 
-/** A verified upload whose bytes exist in `uploadsDir` (publication links them). */
-export async function storedUpload(db: DB, ownerId: string, uploadsDir: string, content = 'nom;valeur\nA;1\n'): Promise<string> {
+/** A verified upload whose bytes exist in `uploadsDir` or in the given storage (publication copies them). */
+export async function storedUpload(db: DB, ownerId: string, uploadsDir: string | ObjectStorage, content = 'nom;valeur\nA;1\n'): Promise<string> {
   const id = randomBytes(16).toString('hex');
-  await mkdir(uploadsDir, { recursive: true });
-  await writeFile(path.join(uploadsDir, id), content);
+  if (typeof uploadsDir === 'string') {
+    await mkdir(uploadsDir, { recursive: true });
+    await writeFile(path.join(uploadsDir, id), content);
+  } else await uploadsDir.put(id, content);
   await db
     .insertInto('upload')
     .values({
@@ -47,7 +50,7 @@ export async function storedUpload(db: DB, ownerId: string, uploadsDir: string, 
 export async function submitted(
   db: DB,
   refs: ReferenceLists,
-  uploadsDir: string,
+  uploadsDir: string | ObjectStorage,
   opts: { draft?: DraftMetadata; submitterId?: string; kind?: 'new_dataset' | 'dataset_update'; targetDatasetId?: string } = {},
 ): Promise<{ id: string; submitterId: string }> {
   const submitterId = opts.submitterId ?? (await createUserWithSession(db)).user.id;

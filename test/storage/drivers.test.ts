@@ -116,3 +116,14 @@ describe.each(['directory', 's3'])('the %s driver', (name) => {
     await expect(st().verifyAtStart()).resolves.toBeUndefined();
   });
 });
+
+describe('the storage settings', () => {
+  it('refuses STORAGE_DRIVER=s3 without its bucket and credentials, naming each setting', async () => {
+    const { parseConfig } = await import('../../server/config');
+    expect(() => parseConfig({ STORAGE_DRIVER: 's3' })).toThrow(/S3_BUCKET: required when STORAGE_DRIVER=s3[\s\S]*S3_ACCESS_KEY_ID: required[\s\S]*S3_SECRET_ACCESS_KEY: required/);
+    expect(() => parseConfig({ STORAGE_DRIVER: 'ftp' })).toThrow(/STORAGE_DRIVER/);
+    expect(() => parseConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_ENDPOINT: 'not a url' })).toThrow(/S3_ENDPOINT/);
+    const ok = parseConfig({ STORAGE_DRIVER: 's3', S3_BUCKET: 'bucket', S3_ACCESS_KEY_ID: 'k', S3_SECRET_ACCESS_KEY: 's', S3_FORCE_PATH_STYLE: 'true' });
+    expect(ok).toMatchObject({ STORAGE_DRIVER: 's3', S3_FORCE_PATH_STYLE: true, S3_REGION: 'us-east-1' });
+  });
+});

@@ -9,6 +9,8 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import type { DB } from '../../db/client';
+import { S3Storage } from '../../app/domain/storage/s3.server';
 import { freePort } from '../support/process';
 
 const require = createRequire(import.meta.url);
@@ -140,4 +142,20 @@ export async function startTestS3(opts: { port?: number; directory?: string } = 
       if (!opts.directory) await rm(directory, { recursive: true, force: true });
     },
   };
+}
+
+/** The S3 driver pointed at a test server (the same settings the app gets from s3.env). */
+export async function testS3Storage(s3: TestS3, db: DB, partBytes = 5 * 1024 * 1024): Promise<S3Storage> {
+  return new S3Storage(
+    {
+      endpoint: s3.endpoint,
+      bucket: S3_TEST_BUCKET,
+      region: 'us-east-1',
+      accessKeyId: S3_TEST_ACCESS_KEY,
+      secretAccessKey: S3_TEST_SECRET,
+      forcePathStyle: true,
+      partBytes,
+    },
+    db,
+  );
 }
