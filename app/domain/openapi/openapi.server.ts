@@ -21,6 +21,7 @@ import {
   contributionResponseSchemas,
   securitySchemes,
 } from './contributions.openapi.server';
+import { usagePaths, usageResponseSchemas } from '../usage/openapi.server';
 
 type Schema = Record<string, unknown>;
 
@@ -104,6 +105,7 @@ export function openApiDocument(origin: string) {
     ['LicenceList', listOf(licenceSchema)],
     ['ThemeList', listOf(themeSchema)],
     ...contributionResponseSchemas,
+    ...usageResponseSchemas,
   ];
   for (const [id, s] of named) registry.add(s, { id });
   // Request bodies are described as the client sends them (io: 'input': defaults optional).
@@ -226,6 +228,7 @@ export function openApiDocument(origin: string) {
         },
       },
       ...contributionPaths(),
+      ...usagePaths(),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
