@@ -44,8 +44,8 @@ export const EARNING_RULES = {
   confirmation_published: { delta: 1, small: true, subjects: ['user'] },
   rejected_spam: { delta: -20, small: false, subjects: both },
   rejected_other: { delta: -2, small: false, subjects: both },
-  /** A reuse of your data was declared. */
-  reuse_declared: { delta: 5, small: false, subjects: both },
+  /** A reuse of your data was declared (once per reuse and publisher: app/domain/reuses). */
+  reuse_declared: { delta: 5, small: false, subjects: both, maxPerRef: 1 },
   /** Each 100 downloads of your data. */
   downloads_100: { delta: 1, small: true, subjects: both, perUnit: true },
   obligation_on_time: { delta: 15, small: false, subjects: ['organization'] },
