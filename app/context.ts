@@ -10,6 +10,8 @@ export interface PublicConfig {
   smtpConfigured: boolean;
   mailFrom: string;
   sessionSecret: string;
+  /** Working days after which a moderation queue item is overdue (MODERATION_OVERDUE_DAYS; 3 if absent). */
+  moderationOverdueDays?: number;
 }
 
 export interface AppContext {

@@ -91,6 +91,7 @@ export function createApp(deps: AppDeps): express.Express {
     smtpConfigured: Boolean(config.SMTP_URL),
     mailFrom: config.MAIL_FROM,
     sessionSecret: config.SESSION_SECRET ?? '',
+    moderationOverdueDays: config.MODERATION_OVERDUE_DAYS,
   };
   app.all(
     '*',

@@ -48,7 +48,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const target = previewable.find((d) => d.id === wanted) ?? previewable[0] ?? null;
   const [outlines, preview, canManage] = await Promise.all([
     communeOutlines(context.db, page.communes.map((c) => c.code)),
-    target ? previewDistribution(context.db, context.config.uploadsDir, page.slug, target.id).catch(() => null) : Promise.resolve(null),
+    target ? previewDistribution(context.db, context.storage, page.slug, target.id).catch(() => null) : Promise.resolve(null),
     user ? canManageDataset(context.db, user.id, page.id) : Promise.resolve(false),
   ]);
   return {
@@ -320,7 +320,13 @@ export default function DatasetPageView() {
               </table>
             </div>
           ) : (
-            <p>{t('page.geoPreview', { shown: preview.shown, count: preview.featureCount })}</p>
+            <p>
+              {preview.projected
+                ? t('page.geoPreviewProjected')
+                : preview.featureCount === null
+                  ? t('page.geoPreviewPartial', { shown: preview.shown })
+                  : t('page.geoPreview', { shown: preview.shown, count: preview.featureCount })}
+            </p>
           )}
         </section>
       ) : null}

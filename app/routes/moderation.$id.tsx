@@ -1,14 +1,17 @@
 // /moderation/:id — the review screen: metadata, the diff from the previous revision, each
-// file's report with a preview of its first rows (escaped text), downloads, the
+// file's report with a preview (a CSV's first rows as escaped text, a GeoJSON's first features
+// on a map over the commune outlines), downloads, the
 // contributor's standing and history, the conversation, and the decision form. Decisions
 // on items the moderator does not hold, or outside their scopes, are refused with 403.
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
 import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from '@remix-run/react';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import leafletCss from 'leaflet/dist/leaflet.css?url';
 import { FileReport } from '~/components/contributions/file-report';
-import { CsvPreviewTable, Thread, useShortcuts } from '~/components/moderation/moderation-ui';
+import { CsvPreviewTable, GeoPreview, Thread, useShortcuts } from '~/components/moderation/moderation-ui';
+import { communeOutlines } from '~/domain/catalogue/dataset-page.server';
 import { loadReferenceData } from '~/domain/contributions/reference.server';
 import { rejectionReasons } from '~/domain/contributions/state-machine';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -21,6 +24,8 @@ import { getObservationForReview } from '~/domain/observations/observations.serv
 
 export const handle: RouteHandle = { access: 'moderator', i18n: ['moderation', 'contributions'] };
 
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: leafletCss }];
+
 export const meta: MetaFunction<typeof loader> = ({ data: d }) => [{ title: `${d?.item.title || '—'} — terridata` }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -28,7 +33,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const id = params.id ?? '';
   let item;
   try {
-    item = await getReviewItem(context.db, m, id, { uploadsDir: context.config.uploadsDir });
+    item = await getReviewItem(context.db, m, id, { storage: context.storage });
   } catch (e) {
     if (e instanceof ModerationError) throw new Response(e.code, { status: moderationStatus(e.code) });
     throw e;
@@ -41,7 +46,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const refs = await loadReferenceData(context.db, await getLanguage(request));
   // An observation: its point, photo (re-encoded only) and confirmations (observations area).
   const observation = item.kind === 'observation' ? await getObservationForReview(context.db, id, await getLanguage(request)) : null;
-  return { item, thread, isAdmin: m.isAdmin, communes: refs.communes, themes: refs.themes, max: MAX_COMMENT_LENGTH, observation };
+  // The commune outlines under a GeoJSON preview (only when there is one).
+  const hasMap = item.revisions[0]?.files.some((f) => f.preview?.kind === 'geojson') ?? false;
+  const outlines = hasMap ? await communeOutlines(context.db, item.communes) : { type: 'FeatureCollection' as const, features: [] };
+  return { item, thread, isAdmin: m.isAdmin, communes: refs.communes, themes: refs.themes, max: MAX_COMMENT_LENGTH, observation, outlines };
 }
 
 type ActionData = { error?: string; field?: 'reasonCode' | 'comment'; threadError?: string; sent?: boolean };
@@ -95,7 +103,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 export default function ReviewScreen() {
   const { t, i18n } = useTranslation('moderation');
   const tc = useTranslation('contributions').t;
-  const { item: c, thread, isAdmin, communes, themes, max, observation } = useLoaderData<typeof loader>();
+  const { item: c, thread, isAdmin, communes, themes, max, observation, outlines } = useLoaderData<typeof loader>();
   const actionData = useActionData<ActionData>();
   const [params] = useSearchParams();
   const done = params.get('fait');
@@ -323,7 +331,13 @@ export default function ReviewScreen() {
         <h2 id="files-title">{t('review.files')}</h2>
         {current?.files.map((f) => (
           <FileReport key={f.id} file={f}>
-            {f.preview ? <CsvPreviewTable name={f.filename} preview={f.preview} /> : <p className="hint">{t('review.previewNone')}</p>}
+            {f.preview?.kind === 'table' ? (
+              <CsvPreviewTable name={f.filename} preview={f.preview} />
+            ) : f.preview?.kind === 'geojson' ? (
+              <GeoPreview name={f.filename} preview={f.preview} outlines={outlines} />
+            ) : (
+              <p className="hint">{t('review.previewNone')}</p>
+            )}
             <p>
               <a href={`/moderation/${c.id}/fichiers/${f.id}`} download>
                 {t('review.download')} — {f.filename}

@@ -16,9 +16,9 @@ import {
   claimContribution,
   claimTask,
   decisionSchema,
+  DEFAULT_OVERDUE_DAYS,
   listQueue,
   moderationStatus,
-  overdueAfterDays,
   parseQueueFilters,
   queueCounts,
   queueStates,
@@ -37,9 +37,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const m = await requireModeratorScopes(context, request);
   const url = new URL(request.url);
   const filters = parseQueueFilters(url.searchParams);
+  const overdueAfter = context.config.moderationOverdueDays ?? DEFAULT_OVERDUE_DAYS;
   const lng = await getLanguage(request);
   const [queue, counts, refs, t] = await Promise.all([
-    listQueue(context.db, m, filters),
+    listQueue(context.db, m, filters, { overdueAfter }),
     queueCounts(context.db, m),
     loadReferenceData(context.db, lng),
     getT(request, 'moderation'),
@@ -49,8 +50,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     filters,
     items: queue.items,
     tasks: queue.tasks,
+    page: { total: queue.total, from: queue.from, next: queue.next, prev: queue.prev },
     counts,
-    overdueAfter: overdueAfterDays(),
+    overdueAfter,
     communes: refs.communes,
     themes: refs.themes,
     nothingNext: url.searchParams.get('vide') === '1',
@@ -101,6 +103,46 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (e instanceof ModerationError) return data<ActionData>({ error: t(`errors.${e.code}`) }, { status: moderationStatus(e.code) });
     throw e;
   }
+}
+
+/** Links to the neighbouring pages: the same filters, with the cursor of the page's edge. */
+function Pager({ search, next, prev }: { search: string; next: string | null; prev: string | null }) {
+  const { t } = useTranslation('moderation');
+  const base = new URLSearchParams(search);
+  for (const k of ['after', 'before', 'vide']) base.delete(k);
+  const href = (k?: 'after' | 'before', id?: string) => {
+    const p = new URLSearchParams(base);
+    if (k && id) p.set(k, id);
+    const q = p.toString();
+    return q ? `/moderation?${q}` : '/moderation';
+  };
+  const cursor = new URLSearchParams(search);
+  if (!next && !prev && !cursor.get('after') && !cursor.get('before')) return null;
+  return (
+    <nav aria-label={t('queue.pages')} className="pager">
+      <ul className="inline-list">
+        {prev || cursor.get('after') || cursor.get('before') ? (
+          <li>
+            <Link to={href()}>{t('queue.firstPage')}</Link>
+          </li>
+        ) : null}
+        {prev ? (
+          <li>
+            <Link to={href('before', prev)} rel="prev">
+              {t('queue.prevPage')}
+            </Link>
+          </li>
+        ) : null}
+        {next ? (
+          <li>
+            <Link to={href('after', next)} rel="next">
+              {t('queue.nextPage')}
+            </Link>
+          </li>
+        ) : null}
+      </ul>
+    </nav>
+  );
 }
 
 export default function ModerationQueue() {
@@ -241,7 +283,10 @@ export default function ModerationQueue() {
       {isTasks ? (
         <div className="table-scroll">
           <table>
-            <caption>{t('queue.tasksCaption', { count: d.tasks.length })}</caption>
+            <caption>
+              {t('queue.tasksCaption', { count: d.page.total })}
+              {d.tasks.length ? ` — ${t('queue.range', { from: d.page.from, to: d.page.from + d.tasks.length - 1, total: d.page.total })}` : ''}
+            </caption>
             <thead>
               <tr>
                 <th scope="col">{t('queue.colTitle')}</th>
@@ -292,12 +337,16 @@ export default function ModerationQueue() {
             </tbody>
           </table>
           {d.tasks.length === 0 ? <p>{t('queue.empty')}</p> : null}
+          <Pager search={d.search} next={d.page.next} prev={d.page.prev} />
         </div>
       ) : (
         <>
           <div className="table-scroll">
             <table data-testid="queue">
-              <caption>{t('queue.itemsCaption', { count: d.items.length })}</caption>
+              <caption>
+                {t('queue.itemsCaption', { count: d.page.total })}
+                {d.items.length ? ` — ${t('queue.range', { from: d.page.from, to: d.page.from + d.items.length - 1, total: d.page.total })}` : ''}
+              </caption>
               <thead>
                 <tr>
                   <th scope="col">
@@ -373,6 +422,7 @@ export default function ModerationQueue() {
             </table>
             {d.items.length === 0 ? <p>{t('queue.empty')}</p> : null}
           </div>
+          <Pager search={d.search} next={d.page.next} prev={d.page.prev} />
 
           {d.items.length ? (
             <section aria-labelledby="bulk-title" className="card stack">

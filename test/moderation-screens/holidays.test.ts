@@ -1,6 +1,6 @@
 // Age badges count French working days: weekends and the eleven public holidays are skipped.
 import { describe, expect, it } from 'vitest';
-import { ageLevel, easterSunday, frenchPublicHolidays, isWorkingDay, workingDaysBetween } from '../../app/domain/moderation/holidays';
+import { ageLevel, easterSunday, frenchPublicHolidays, isWorkingDay, overdueCutoffDay, parisDay, workingDaysBetween } from '../../app/domain/moderation/holidays';
 
 describe('French public holidays', () => {
   it('computes Easter for known years', () => {
@@ -36,5 +36,19 @@ describe('French public holidays', () => {
     expect(ageLevel(2, 3)).toBe('due');
     expect(ageLevel(3, 3)).toBe('due');
     expect(ageLevel(4, 3)).toBe('overdue');
+  });
+});
+
+describe('the overdue cut-off the database filters on', () => {
+  it('agrees with the working-day count for every hour of two months and every limit', () => {
+    const now = new Date('2026-05-26T09:30:00+02:00'); // the day after Whit Monday
+    for (const limit of [1, 2, 3, 5, 10]) {
+      const cutoff = overdueCutoffDay(now, limit);
+      for (let h = 0; h < 24 * 61; h += 3) {
+        const at = new Date(now.getTime() - h * 3_600_000);
+        const overdue = workingDaysBetween(at, now) > limit;
+        expect(parisDay(at) < cutoff, `${at.toISOString()} limit ${limit}`).toBe(overdue);
+      }
+    }
   });
 });

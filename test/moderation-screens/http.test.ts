@@ -11,7 +11,8 @@ import type { ReferenceLists } from '../../app/domain/contributions/contribution
 import { loadModerator } from '../../app/domain/moderation/moderation.server';
 import type { Moderator } from '../../app/domain/moderation/moderation.server';
 import { sendDigests, setEmailMode } from '../../app/domain/moderation/notifications.server';
-import { bulkDecide, claimContribution, previewCsv } from '../../app/domain/moderation/queue.server';
+import { bulkDecide, claimContribution } from '../../app/domain/moderation/queue.server';
+import { previewStoredFile } from '../../app/domain/catalogue/file-preview.server';
 import { publishApprovedContribution } from '../../app/domain/moderation/publish.server';
 import { prepareReferences } from '../contributions/helpers';
 import { submitted } from '../moderation/helpers';
@@ -312,10 +313,10 @@ describe('queue and review screen', () => {
     // A large file is read only up to the bound.
     const big = 'a;b\n' + '1;2\n'.repeat(500_000);
     await writeFile(path.join(uploadsDir, 'big.csv'), big);
-    const p = await previewCsv(uploadsDir, 'big.csv', { maxBytes: 4096, maxRows: 20 });
-    expect(p).toMatchObject({ header: ['a', 'b'], truncated: true });
-    expect(p!.rows).toHaveLength(20);
-    expect(await previewCsv(uploadsDir, '../../etc/passwd')).toBeNull();
+    const p = await previewStoredFile(new DirectoryStorage(uploadsDir), { storageKey: 'big.csv', filename: 'big.csv' }, { tableBytes: 4096, maxRows: 20 });
+    expect(p).toMatchObject({ kind: 'table', header: ['a', 'b'], truncated: true });
+    expect(p!.kind === 'table' && p!.rows).toHaveLength(20);
+    expect(await previewStoredFile(new DirectoryStorage(uploadsDir), { storageKey: '../../etc/passwd', filename: 'passwd.csv' })).toBeNull();
   });
 });
 

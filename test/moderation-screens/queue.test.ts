@@ -1,9 +1,12 @@
 // The queue's pieces on their own: URL filters that never throw, CSV parsing, the metadata
-// diff, claiming a chosen item (scope, conflict, four-eyes), and the queue and its counts
-// on 5 000 waiting items (timed).
+// diff, claiming a chosen item (scope, conflict, four-eyes), the queue's keyset pages and its
+// counts on 5 000 waiting items (timed), and the overdue filter done by the database.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimContribution, listQueue, metadataDiff, parseCsv, parseQueueFilters, queueCounts } from '../../app/domain/moderation/queue.server';
+import { parseCsv } from '../../app/domain/catalogue/file-preview.server';
+import { claimContribution, listQueue, metadataDiff, parseQueueFilters, queueCounts } from '../../app/domain/moderation/queue.server';
+import { workingDaysBetween } from '../../app/domain/moderation/holidays';
 import { bulkSubmitted, makeModerator } from '../moderation/helpers';
+import { createUserWithSession } from '../support/auth';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 
@@ -43,7 +46,7 @@ describe('queue helpers', () => {
 });
 
 describe('queue on many items', () => {
-  it('claims a chosen item once, and lists 5 000 waiting items with counts quickly', async () => {
+  it('claims a chosen item once, and pages through 5 000 waiting items by keyset with the total on every page', async () => {
     const ids = await bulkSubmitted(t.db, 5000);
     const a = await makeModerator(t.db);
     const b = await makeModerator(t.db);
@@ -52,17 +55,84 @@ describe('queue on many items', () => {
     await expect(claimContribution(t.db, b, ids[10]!)).rejects.toMatchObject({ code: 'not_holder' });
     await expect(claimContribution(t.db, villeurbanne, ids[11]!)).rejects.toMatchObject({ code: 'out_of_scope' });
 
-    const started = performance.now();
-    const { items } = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams()));
+    let started = performance.now();
+    const first = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams()));
     const counts = await queueCounts(t.db, b);
-    const ms = performance.now() - started;
-    console.log(`queue of 5000 waiting items: list (first 500) + counts in ${ms.toFixed(0)} ms`);
-    expect(items).toHaveLength(500);
-    expect(items[0]!.id).toBe(ids[0]);
-    const held = items.find((i) => i.id === ids[10])!;
+    const firstMs = performance.now() - started;
+    expect(first.items).toHaveLength(100);
+    expect(first).toMatchObject({ total: 5000, from: 1, prev: null, next: ids[99] });
+    expect(first.items[0]!.id).toBe(ids[0]);
+    const held = first.items.find((i) => i.id === ids[10])!;
     expect(held).toMatchObject({ state: 'in_review', claimedByMe: false });
     expect(held.claimedBy).not.toBeNull();
     expect(counts).toMatchObject({ submitted: 4999, in_review: 1, mine: 0 });
-    expect(ms).toBeLessThan(3000);
+
+    // Following "next" visits every item once, in queue order, past the old 500-item stop.
+    const seen: string[] = [];
+    let page = first;
+    let pages = 1;
+    seen.push(...page.items.map((i) => i.id));
+    let lastMs = 0;
+    while (page.next) {
+      started = performance.now();
+      page = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams({ after: page.next })));
+      lastMs = performance.now() - started;
+      expect(page.total).toBe(5000);
+      expect(page.from).toBe(seen.length + 1);
+      seen.push(...page.items.map((i) => i.id));
+      pages++;
+    }
+    expect(pages).toBe(50);
+    expect(seen).toEqual(ids);
+    console.log(`queue of 5000 waiting items: first page + counts ${firstMs.toFixed(0)} ms; page 50 alone ${lastMs.toFixed(0)} ms`);
+    expect(firstMs).toBeLessThan(3000);
+
+    // "Previous" from page 3 is page 2; from page 2, page 1 (which has no previous).
+    const third = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams({ after: ids[199]! })));
+    expect(third).toMatchObject({ from: 201, prev: ids[200], next: ids[299] });
+    const second = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams({ before: third.prev! })));
+    expect(second.items.map((i) => i.id)).toEqual(ids.slice(100, 200));
+    expect(second).toMatchObject({ from: 101, prev: ids[100], next: ids[199] });
+    const back = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams({ before: second.prev! })));
+    expect(back.items.map((i) => i.id)).toEqual(ids.slice(0, 100));
+    expect(back).toMatchObject({ from: 1, prev: null });
+
+    // An item decided meanwhile does not shift the next page; an unknown cursor starts over.
+    await t.db.updateTable('contribution').set({ state: 'withdrawn' }).where('id', '=', ids[150]!).execute();
+    const shifted = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams({ after: ids[99]! })));
+    expect(shifted.items[0]!.id).toBe(ids[100]);
+    expect(shifted.items.map((i) => i.id)).not.toContain(ids[150]);
+    expect(shifted.next).toBe(ids[200]);
+    const unknown = await listQueue(t.db, b, parseQueueFilters(new URLSearchParams({ after: '00000000-0000-0000-0000-000000000001' })));
+    expect(unknown.items[0]!.id).toBe(ids[0]);
+    // Garbage cursors are ignored like any unknown filter value.
+    expect(parseQueueFilters(new URLSearchParams('after=1%20or%201=1&before=<x>'))).toEqual({ state: 'waiting' });
+  });
+
+  it('filters overdue items in the database, in working days, across pages', async () => {
+    const mod = await makeModerator(t.db, [{ kind: 'theme', code: 'culture' }]);
+    const { user } = await createUserWithSession(t.db);
+    // Friday 2026-05-01 (Labour Day) … : ages straddling a public holiday and a weekend.
+    const now = new Date('2026-05-11T10:00:00+02:00'); // Monday
+    const days = ['2026-04-27', '2026-04-29', '2026-04-30', '2026-05-04', '2026-05-05', '2026-05-06', '2026-05-07', '2026-05-08', '2026-05-11'];
+    const rows = await t.db
+      .insertInto('contribution')
+      .values(days.map((d, i) => ({ kind: 'new_dataset', submitter_id: user.id, state: 'submitted', title: `Âge ${d}`, communes: ['69123'], themes: ['culture'], submitted_at: new Date(`${d}T${String(8 + i).padStart(2, '0')}:00:00+02:00`) })))
+      .returning(['id', 'submitted_at'])
+      .execute();
+    for (const overdueAfter of [1, 3, 5]) {
+      const expected = rows.filter((r) => workingDaysBetween(r.submitted_at!, now) > overdueAfter).map((r) => r.id);
+      const got: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const params: URLSearchParams = new URLSearchParams({ age: 'overdue', theme: 'culture', ...(cursor ? { after: cursor } : {}) });
+        const page = await listQueue(t.db, mod, parseQueueFilters(params), { now, overdueAfter, pageSize: 2 });
+        expect(page.total).toBe(expected.length);
+        expect(page.items.every((i) => i.age === 'overdue')).toBe(true);
+        got.push(...page.items.map((i) => i.id));
+        cursor = page.next;
+      } while (cursor);
+      expect(got, `overdue after ${overdueAfter}`).toEqual(expected);
+    }
   });
 });

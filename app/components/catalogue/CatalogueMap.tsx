@@ -26,7 +26,7 @@ export function CatalogueMap({ outlines, features, label }: CatalogueMapProps) {
       if (outlines.features.length) {
         layers.push(
           L.geoJSON(outlines as GeoJSON.FeatureCollection, {
-            style: { color: '#1d4ed8', weight: 1.5, fillOpacity: 0.12 },
+            style: { color: '#1d4ed8', weight: 1.5, fillOpacity: 0.12, className: 'map-outline' },
             interactive: false,
           }).addTo(map),
         );
@@ -34,9 +34,9 @@ export function CatalogueMap({ outlines, features, label }: CatalogueMapProps) {
       if (features?.features.length) {
         layers.push(
           L.geoJSON(features as GeoJSON.FeatureCollection, {
-            style: { color: '#b91c1c', weight: 2 },
+            style: { color: '#b91c1c', weight: 2, className: 'map-feature' },
             interactive: false,
-            pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 4, color: '#b91c1c', fillOpacity: 0.7, interactive: false }),
+            pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 4, color: '#b91c1c', fillOpacity: 0.7, interactive: false, className: 'map-feature' }),
           }).addTo(map),
         );
       }

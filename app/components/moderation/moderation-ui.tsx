@@ -1,10 +1,11 @@
 // Pieces shared by the moderation screens and the contributor's side: live counts, age
-// badges, keyboard shortcuts, the conversation thread, the CSV preview table. Everything
+// badges, keyboard shortcuts, the conversation thread, the CSV and GeoJSON previews. Everything
 // coming from users or files is rendered as React text (escaped), never as HTML.
 import { useQuery } from '@tanstack/react-query';
 import { Form } from '@remix-run/react';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CatalogueMap } from '~/components/catalogue/CatalogueMap';
 import type { AgeLevel } from '~/domain/moderation/holidays';
 
 export interface Counts {
@@ -166,12 +167,13 @@ export interface CsvPreviewView {
   truncated: boolean;
 }
 
-export function CsvPreviewTable({ name, preview }: { name: string; preview: CsvPreviewView }) {
+export function CsvPreviewTable({ name, preview, caption }: { name: string; preview: CsvPreviewView; caption?: string }) {
   const { t } = useTranslation('moderation');
+  const title = caption ?? t('review.preview', { name });
   return (
-    <div className="table-scroll" role="region" aria-label={t('review.preview', { name })} tabIndex={0}>
+    <div className="table-scroll" role="region" aria-label={title} tabIndex={0}>
       <table className="csv-preview">
-        <caption>{t('review.preview', { name })}</caption>
+        <caption>{title}</caption>
         <thead>
           <tr>
             {preview.header.map((h, i) => (
@@ -194,6 +196,39 @@ export function CsvPreviewTable({ name, preview }: { name: string; preview: CsvP
         </tbody>
       </table>
       {preview.truncated ? <p className="hint">{t('review.previewTruncated')}</p> : null}
+    </div>
+  );
+}
+
+export interface GeoPreviewView {
+  featureCount: number | null;
+  shown: number;
+  truncated: boolean;
+  projected: boolean;
+  collection: { type: 'FeatureCollection'; features: unknown[] };
+  properties: CsvPreviewView | null;
+}
+
+/**
+ * A GeoJSON file's first features drawn over the commune outlines (Leaflet, no tiles, shapes
+ * only: nothing of the file's properties reaches the map), and their properties as a table of
+ * text. Without JavaScript the caption and the table say the same.
+ */
+export function GeoPreview({ name, preview, outlines }: { name: string; preview: GeoPreviewView; outlines: { type: 'FeatureCollection'; features: unknown[] } }) {
+  const { t } = useTranslation('moderation');
+  return (
+    <div className="stack" data-testid="geo-preview">
+      <figure className="stack">
+        <CatalogueMap outlines={outlines} features={preview.projected ? null : preview.collection} label={t('review.mapLabel', { name, count: preview.shown })} />
+        <figcaption>
+          {preview.projected
+            ? t('review.geoProjected')
+            : preview.featureCount === null
+              ? t('review.geoPartial', { count: preview.shown })
+              : t('review.geoShown', { shown: preview.shown, count: preview.featureCount })}
+        </figcaption>
+      </figure>
+      {preview.properties ? <CsvPreviewTable name={name} preview={preview.properties} caption={t('review.geoProperties', { name })} /> : null}
     </div>
   );
 }

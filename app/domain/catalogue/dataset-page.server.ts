@@ -1,9 +1,10 @@
 // Everything a dataset's public page shows: metadata, provenance (who contributed, for
 // which organisation, who approved, when), licence, communes with their outlines, versions
 // with what changed, distributions, quality. A retracted dataset is a tombstone.
-import { open } from 'node:fs/promises';
-import path from 'node:path';
 import type { DB } from '#db/client';
+import { previewStoredFile } from './file-preview.server';
+import type { FilePreview } from './file-preview.server';
+import type { ObjectStorage } from '../storage/storage.server';
 import { qualityOf } from './quality';
 import type { Quality } from './quality';
 
@@ -227,108 +228,10 @@ export async function communeOutlines(db: DB, codes: string[]): Promise<{ type: 
 }
 
 // ---------------------------------------------------------------------------------------
-// Preview: the first rows of a CSV with the type of each column, or a GeoJSON's features.
+// Preview: the first rows of a CSV with the type of each column, or a GeoJSON's features
+// (file-preview.server.ts, shared with the moderation review screen).
 
-export const PREVIEW_ROWS = 50;
-const PREVIEW_BYTES = 512 * 1024;
-const GEOJSON_PREVIEW_BYTES = 4 * 1024 * 1024;
-
-export type ColumnType = 'integer' | 'decimal' | 'date' | 'boolean' | 'text' | 'empty';
-
-export interface CsvPreview {
-  kind: 'table';
-  header: string[];
-  types: ColumnType[];
-  rows: string[][];
-  truncated: boolean;
-}
-export interface GeoPreview {
-  kind: 'geojson';
-  featureCount: number;
-  shown: number;
-  collection: { type: 'FeatureCollection'; features: unknown[] };
-}
-
-/** Splits CSV text into records (quotes, doubled quotes, CRLF); stops after `max` records. */
-export function parseCsv(text: string, delimiter: string, max: number): string[][] {
-  const records: string[][] = [];
-  let field = '';
-  let record: string[] = [];
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-      continue;
-    }
-    if (ch === '"' && field === '') quoted = true;
-    else if (ch === delimiter) {
-      record.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      record.push(field);
-      field = '';
-      if (!(record.length === 1 && record[0] === '')) records.push(record);
-      record = [];
-      if (records.length >= max) return records;
-    } else field += ch;
-  }
-  if (field !== '' || record.length) {
-    record.push(field);
-    records.push(record);
-  }
-  return records.slice(0, max);
-}
-
-export function columnType(values: string[]): ColumnType {
-  const v = values.map((x) => x.trim()).filter((x) => x !== '');
-  if (!v.length) return 'empty';
-  if (v.every((x) => /^[-+]?\d+$/.test(x))) return 'integer';
-  if (v.every((x) => /^[-+]?\d+([.,]\d+)?([eE][-+]?\d+)?$/.test(x))) return 'decimal';
-  if (v.every((x) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(x) || /^\d{2}\/\d{2}\/\d{4}$/.test(x))) return 'date';
-  if (v.every((x) => /^(true|false|vrai|faux|oui|non|0|1)$/i.test(x))) return 'boolean';
-  return 'text';
-}
-
-function detectDelimiter(firstLine: string): string {
-  const candidates = [';', ',', '\t', '|'];
-  let best = ',';
-  let bestCount = 0;
-  for (const c of candidates) {
-    const n = firstLine.split(c).length - 1;
-    if (n > bestCount) {
-      best = c;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
-async function readHead(file: string, bytes: number): Promise<{ buf: Buffer; complete: boolean }> {
-  const fh = await open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const n = Math.min(size, bytes);
-    const buf = Buffer.alloc(n);
-    await fh.read(buf, 0, n, 0);
-    return { buf, complete: n === size };
-  } finally {
-    await fh.close();
-  }
-}
-
-export async function previewDistribution(
-  db: DB,
-  uploadsDir: string,
-  datasetSlug: string,
-  distributionId: string,
-): Promise<CsvPreview | GeoPreview | null> {
+export async function previewDistribution(db: DB, storage: ObjectStorage, datasetSlug: string, distributionId: string): Promise<FilePreview | null> {
   const row = await db
     .selectFrom('distribution as x')
     .innerJoin('dataset as d', 'd.current_version_id', 'x.dataset_version_id')
@@ -338,34 +241,6 @@ export async function previewDistribution(
     .where('x.id', '=', distributionId)
     .executeTakeFirst();
   if (!row) return null;
-  const kind = ext(row.filename);
-  const file = path.join(uploadsDir, row.storage_key);
-  if (kind === 'csv' || kind === 'tsv' || kind === 'txt') {
-    const { buf, complete } = await readHead(file, PREVIEW_BYTES);
-    const facts = ((row.report_summary ?? {}) as { facts?: { key: string; value: unknown }[] }).facts ?? [];
-    const encoding = String(facts.find((f) => f.key === 'encoding')?.value ?? 'utf-8').toLowerCase();
-    const declared = facts.find((f) => f.key === 'delimiter')?.value;
-    let text = new TextDecoder(/1252|latin/.test(encoding) ? 'windows-1252' : 'utf-8').decode(buf);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (!complete) text = text.slice(0, Math.max(text.lastIndexOf('\n'), 0));
-    const delimiter = declared === 'tab' ? '\t' : typeof declared === 'string' && declared.length === 1 ? declared : detectDelimiter(text.split(/\r?\n/, 1)[0] ?? '');
-    const records = parseCsv(text, delimiter, PREVIEW_ROWS + 1);
-    const [header = [], ...rows] = records;
-    const width = header.length;
-    const types = header.map((_, i) => columnType(rows.map((r) => r[i] ?? '')));
-    return { kind: 'table', header, types, rows: rows.map((r) => Array.from({ length: width }, (_, i) => r[i] ?? '')), truncated: !complete || rows.length >= PREVIEW_ROWS };
-  }
-  if (kind === 'geojson' || kind === 'json') {
-    const { buf, complete } = await readHead(file, GEOJSON_PREVIEW_BYTES);
-    if (!complete) return null;
-    try {
-      const data = JSON.parse(buf.toString('utf8')) as { type?: string; features?: unknown[] };
-      if (data.type !== 'FeatureCollection' || !Array.isArray(data.features)) return null;
-      const features = data.features.slice(0, 1000);
-      return { kind: 'geojson', featureCount: data.features.length, shown: features.length, collection: { type: 'FeatureCollection', features } };
-    } catch {
-      return null;
-    }
-  }
-  return null;
+  const facts = ((row.report_summary ?? {}) as { facts?: { key: string; value: unknown }[] }).facts ?? [];
+  return previewStoredFile(storage, { storageKey: row.storage_key, filename: row.filename, facts });
 }

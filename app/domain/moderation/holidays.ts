@@ -75,3 +75,18 @@ export function ageLevel(workingDays: number, overdueAfter: number): AgeLevel {
   if (workingDays >= Math.max(overdueAfter - 1, 1)) return 'due';
   return 'fresh';
 }
+
+/**
+ * The first Paris day whose start is no longer overdue: an item is overdue at `now` (more
+ * than `overdueAfter` working days old, as `workingDaysBetween` counts them) exactly when it
+ * dates from before that day began. Lets the database filter overdue items itself.
+ */
+export function overdueCutoffDay(now: Date, overdueAfter: number): string {
+  let d = toUtc(parisDay(now));
+  let n = 0;
+  for (let i = 0; i < 7305; i++, d -= dayMs) {
+    if (isWorkingDay(fromUtc(d))) n++;
+    if (n > overdueAfter) return fromUtc(d);
+  }
+  return fromUtc(d);
+}

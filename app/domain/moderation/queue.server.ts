@@ -2,13 +2,14 @@
 // moderator's scopes with its filters and counts, claiming one chosen item, the review
 // screen's data (revisions, metadata diff, files with a bounded CSV preview, the
 // contributor's standing and history), and bulk decisions item by item.
-import { open } from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppLoadContext } from '@remix-run/node';
 import { forbidden, requireModerator } from '../identity/permissions.server';
 import type { DB } from '#db/client';
+import { previewStoredFile } from '../catalogue/file-preview.server';
+import type { FilePreview } from '../catalogue/file-preview.server';
+import type { ObjectStorage } from '../storage/storage.server';
 import { listContributionEvents } from '../contributions/contributions.server';
 import type { ContributionEvent } from '../contributions/contributions.server';
 import { revisionFiles } from '../contributions/files.server';
@@ -18,7 +19,7 @@ import type { ContributionState } from '../contributions/state-machine';
 import { applyTransition, lockContribution, TransitionError } from '../contributions/transitions.server';
 import { getStanding } from '../reputation/reputation.server';
 import type { Standing } from '../reputation/reputation.server';
-import { ageLevel, workingDaysBetween } from './holidays';
+import { ageLevel, overdueCutoffDay, workingDaysBetween } from './holidays';
 import type { AgeLevel } from './holidays';
 import {
   approveContribution,
@@ -35,18 +36,17 @@ import {
 } from './moderation.server';
 import type { ModerationErrorCode, Moderator } from './moderation.server';
 
-/** Working days after which a waiting item is overdue (MODERATION_OVERDUE_DAYS, default 3). */
-export function overdueAfterDays(): number {
-  const n = Number(process.env.MODERATION_OVERDUE_DAYS);
-  return Number.isInteger(n) && n > 0 && n < 100 ? n : 3;
-}
+/** Working days after which a waiting item is overdue, when the caller does not say (MODERATION_OVERDUE_DAYS). */
+export const DEFAULT_OVERDUE_DAYS = 3;
+/** Items per queue page (keyset pagination: `after` / `before` carry the id of a page's edge). */
+export const QUEUE_PAGE_SIZE = 100;
 
 export const queueStates = ['waiting', 'submitted', 'in_review', 'second_review', 'tasks', 'report', 'audit'] as const;
 export type QueueState = (typeof queueStates)[number];
 
 const blankToUndefined = (v: unknown) => (v === '' || v === null ? undefined : v);
 
-/** The queue's filters, as they appear in the URL. Unknown values fall back to "all". */
+/** The queue's filters and page cursor, as they appear in the URL. Unknown values fall back to "all". */
 export const queueFiltersSchema = z.object({
   state: z.preprocess(blankToUndefined, z.enum(queueStates).catch('waiting').default('waiting')),
   kind: z.preprocess(blankToUndefined, z.enum(['dataset', 'observation']).optional().catch(undefined)),
@@ -55,6 +55,9 @@ export const queueFiltersSchema = z.object({
   orgKind: z.preprocess(blankToUndefined, z.string().regex(/^[a-z_-]{1,40}$/).optional().catch(undefined)),
   personalData: z.preprocess(blankToUndefined, z.enum(['yes', 'no']).optional().catch(undefined)),
   age: z.preprocess(blankToUndefined, z.enum(['overdue']).optional().catch(undefined)),
+  // Keyset cursors: the id of the last item of the previous page, or of the first of the next.
+  after: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f-]{36}$/i).optional().catch(undefined)),
+  before: z.preprocess(blankToUndefined, z.string().regex(/^[0-9a-f-]{36}$/i).optional().catch(undefined)),
 });
 export type QueueFilters = z.infer<typeof queueFiltersSchema>;
 
@@ -116,15 +119,59 @@ function scopedContributions(db: DB, m: Moderator) {
   return q;
 }
 
-export async function listQueue(db: DB, m: Moderator, f: QueueFilters, now = new Date()): Promise<{ items: QueueItem[]; tasks: TaskItem[] }> {
-  const limit = overdueAfterDays();
+export interface QueuePage {
+  items: QueueItem[];
+  tasks: TaskItem[];
+  /** Items (or tasks) matching the filters, on every page. */
+  total: number;
+  /** Position (from 1) of the first one shown. */
+  from: number;
+  /** Cursor of the next page (`after=`), of the previous one (`before=`). */
+  next: string | null;
+  prev: string | null;
+}
+
+export interface QueueOptions {
+  now?: Date;
+  overdueAfter?: number;
+  pageSize?: number;
+}
+
+/**
+ * One page of the queue: items of the moderator's scopes matching the filters, confirmed
+ * observations first, then the oldest; or the open review tasks, the oldest first. Pages are
+ * cut by keyset (the sort key of the edge item), so a page costs the same wherever it is and
+ * an item decided meanwhile never shifts the next page.
+ */
+export async function listQueue(db: DB, m: Moderator, f: QueueFilters, opts: QueueOptions = {}): Promise<QueuePage> {
+  const now = opts.now ?? new Date();
+  const limit = opts.overdueAfter ?? DEFAULT_OVERDUE_DAYS;
+  const size = opts.pageSize ?? QUEUE_PAGE_SIZE;
+  // Overdue means "dates from before this Paris day began", which the database can filter.
+  const cutoff = sql<Date>`(${overdueCutoffDay(now, limit)}::date::timestamp at time zone 'Europe/Paris')`;
   const isTasks = f.state === 'tasks' || f.state === 'report' || f.state === 'audit';
-  let items: QueueItem[] = [];
-  let tasks: TaskItem[] = [];
+  const backwards = !f.after && Boolean(f.before);
+  const cursorId = f.after ?? f.before;
   if (!isTasks) {
     let q = scopedContributions(db, m)
-      .innerJoin('users as u', 'u.id', 'c.submitter_id')
       .leftJoin('organization as o', 'o.id', 'c.organization_id')
+      .where('c.state', 'in', f.state === 'waiting' ? ['submitted', 'in_review', 'second_review'] : [f.state]);
+    if (f.kind === 'observation') q = q.where('c.kind', '=', 'observation');
+    if (f.kind === 'dataset') q = q.where('c.kind', '!=', 'observation');
+    if (f.commune) q = q.where(sql<boolean>`${f.commune} = any(c.communes)`);
+    if (f.theme) q = q.where(sql<boolean>`${f.theme} = any(c.themes)`);
+    if (f.orgKind === 'individual') q = q.where('c.organization_id', 'is', null);
+    else if (f.orgKind) q = q.where('o.kind', '=', f.orgKind);
+    if (f.personalData) q = q.where('c.personal_data', '=', f.personalData === 'yes');
+    if (f.age === 'overdue') q = q.where('c.submitted_at', '<', cutoff);
+    // The sort key (confirmed observations first, then the oldest), as one comparable row.
+    const key = sql`(-c.queue_priority, c.submitted_at, c.id)`;
+    const edge = cursorId
+      ? await db.selectFrom('contribution').select(['queue_priority', sql<string>`submitted_at::text`.as('at')]).where('id', '=', cursorId).executeTakeFirst()
+      : undefined;
+    const edgeKey = edge ? sql`(${-edge.queue_priority}::int, ${edge.at}::timestamptz, ${cursorId}::uuid)` : null;
+    let page = q
+      .innerJoin('users as u', 'u.id', 'c.submitter_id')
       .leftJoin('users as h', 'h.id', 'c.claimed_by')
       .select([
         'c.id',
@@ -142,18 +189,26 @@ export async function listQueue(db: DB, m: Moderator, f: QueueFilters, now = new
         'o.kind as org_kind',
         'u.pseudonym as submitter',
         'h.pseudonym as holder',
-      ])
-      .where('c.state', 'in', f.state === 'waiting' ? ['submitted', 'in_review', 'second_review'] : [f.state]);
-    if (f.kind === 'observation') q = q.where('c.kind', '=', 'observation');
-    if (f.kind === 'dataset') q = q.where('c.kind', '!=', 'observation');
-    if (f.commune) q = q.where(sql<boolean>`${f.commune} = any(c.communes)`);
-    if (f.theme) q = q.where(sql<boolean>`${f.theme} = any(c.themes)`);
-    if (f.orgKind === 'individual') q = q.where('c.organization_id', 'is', null);
-    else if (f.orgKind) q = q.where('o.kind', '=', f.orgKind);
-    if (f.personalData) q = q.where('c.personal_data', '=', f.personalData === 'yes');
-    // Confirmed observations (queue_priority 1) first, then the oldest.
-    const rows = await q.orderBy('c.queue_priority', 'desc').orderBy('c.submitted_at').orderBy('c.id').limit(500).execute();
-    items = rows.map((r) => {
+      ]);
+    if (edgeKey) page = page.where(backwards ? sql<boolean>`${key} < ${edgeKey}` : sql<boolean>`${key} > ${edgeKey}`);
+    page = backwards
+      ? page.orderBy('c.queue_priority', 'asc').orderBy('c.submitted_at', 'desc').orderBy('c.id', 'desc')
+      : page.orderBy('c.queue_priority', 'desc').orderBy('c.submitted_at', 'asc').orderBy('c.id', 'asc');
+    const [fetched, total] = await Promise.all([
+      page.limit(size + 1).execute(),
+      q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    const more = fetched.length > size;
+    const rows = fetched.slice(0, size);
+    if (backwards) rows.reverse();
+    const first = rows[0];
+    const before = first
+      ? await q
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where(sql<boolean>`${key} < (select -x.queue_priority, x.submitted_at, x.id from contribution x where x.id = ${first.id})`)
+          .executeTakeFirstOrThrow()
+      : { n: '0' };
+    const items = rows.map((r): QueueItem => {
       const ageDays = r.submitted_at ? workingDaysBetween(r.submitted_at, now) : 0;
       return {
         id: r.id,
@@ -175,39 +230,65 @@ export async function listQueue(db: DB, m: Moderator, f: QueueFilters, now = new
         age: ageLevel(ageDays, limit),
       };
     });
-    if (f.age === 'overdue') items = items.filter((i) => i.age === 'overdue');
-  } else {
-    let q = scopedContributions(db, m)
-      .innerJoin('review_task as t', 't.contribution_id', 'c.id')
-      .leftJoin('content_report as r', 'r.id', 't.report_id')
-      .leftJoin('users as h', 'h.id', 't.claimed_by')
-      .select(['t.id', 't.kind', 't.state', 't.contribution_id', 'c.title', 'r.reason', 'r.comment', 't.created_at', 't.claimed_by', 't.claim_expires_at', 'h.pseudonym as holder'])
-      .where('t.state', 'in', ['open', 'in_review']);
-    if (f.state !== 'tasks') q = q.where('t.kind', '=', f.state);
-    if (f.commune) q = q.where(sql<boolean>`${f.commune} = any(c.communes)`);
-    if (f.theme) q = q.where(sql<boolean>`${f.theme} = any(c.themes)`);
-    const rows = await q.orderBy('t.created_at').orderBy('t.id').limit(500).execute();
-    tasks = rows.map((r) => {
-      const ageDays = workingDaysBetween(r.created_at, now);
-      return {
-        id: r.id,
-        kind: r.kind as TaskItem['kind'],
-        state: r.state,
-        contributionId: r.contribution_id,
-        title: r.title,
-        reason: r.reason,
-        comment: r.comment,
-        createdAt: r.created_at,
-        claimedBy: r.state === 'in_review' ? r.holder : null,
-        claimedByMe: r.state === 'in_review' && r.claimed_by === m.id,
-        claimExpiresAt: r.state === 'in_review' ? r.claim_expires_at : null,
-        ageDays,
-        age: ageLevel(ageDays, limit),
-      };
-    });
-    if (f.age === 'overdue') tasks = tasks.filter((i) => i.age === 'overdue');
+    return pageOf(items, [], Number(total.n), Number(before.n), backwards ? more : Boolean(edgeKey), backwards ? Boolean(edgeKey) : more);
   }
-  return { items, tasks };
+  let q = scopedContributions(db, m).innerJoin('review_task as t', 't.contribution_id', 'c.id').where('t.state', 'in', ['open', 'in_review']);
+  if (f.state !== 'tasks') q = q.where('t.kind', '=', f.state);
+  if (f.commune) q = q.where(sql<boolean>`${f.commune} = any(c.communes)`);
+  if (f.theme) q = q.where(sql<boolean>`${f.theme} = any(c.themes)`);
+  if (f.age === 'overdue') q = q.where('t.created_at', '<', cutoff);
+  const key = sql`(t.created_at, t.id)`;
+  const edge = cursorId ? await db.selectFrom('review_task').select(sql<string>`created_at::text`.as('at')).where('id', '=', cursorId).executeTakeFirst() : undefined;
+  const edgeKey = edge ? sql`(${edge.at}::timestamptz, ${cursorId}::uuid)` : null;
+  let page = q
+    .leftJoin('content_report as r', 'r.id', 't.report_id')
+    .leftJoin('users as h', 'h.id', 't.claimed_by')
+    .select(['t.id', 't.kind', 't.state', 't.contribution_id', 'c.title', 'r.reason', 'r.comment', 't.created_at', 't.claimed_by', 't.claim_expires_at', 'h.pseudonym as holder']);
+  if (edgeKey) page = page.where(backwards ? sql<boolean>`${key} < ${edgeKey}` : sql<boolean>`${key} > ${edgeKey}`);
+  page = backwards ? page.orderBy('t.created_at', 'desc').orderBy('t.id', 'desc') : page.orderBy('t.created_at', 'asc').orderBy('t.id', 'asc');
+  const [fetched, total] = await Promise.all([page.limit(size + 1).execute(), q.select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()]);
+  const more = fetched.length > size;
+  const rows = fetched.slice(0, size);
+  if (backwards) rows.reverse();
+  const first = rows[0];
+  const before = first
+    ? await q
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where(sql<boolean>`${key} < (select x.created_at, x.id from review_task x where x.id = ${first.id})`)
+        .executeTakeFirstOrThrow()
+    : { n: '0' };
+  const tasks = rows.map((r): TaskItem => {
+    const ageDays = workingDaysBetween(r.created_at, now);
+    return {
+      id: r.id,
+      kind: r.kind as TaskItem['kind'],
+      state: r.state,
+      contributionId: r.contribution_id,
+      title: r.title,
+      reason: r.reason,
+      comment: r.comment,
+      createdAt: r.created_at,
+      claimedBy: r.state === 'in_review' ? r.holder : null,
+      claimedByMe: r.state === 'in_review' && r.claimed_by === m.id,
+      claimExpiresAt: r.state === 'in_review' ? r.claim_expires_at : null,
+      ageDays,
+      age: ageLevel(ageDays, limit),
+    };
+  });
+  return pageOf([], tasks, Number(total.n), Number(before.n), backwards ? more : Boolean(edgeKey), backwards ? Boolean(edgeKey) : more);
+}
+
+function pageOf(items: QueueItem[], tasks: TaskItem[], total: number, skipped: number, hasPrev: boolean, hasNext: boolean): QueuePage {
+  const shown: { id: string }[] = items.length ? items : tasks;
+  return {
+    items,
+    tasks,
+    total,
+    from: shown.length ? skipped + 1 : 0,
+    // "Previous" also when a cursor led here but nothing lies before (the first page then).
+    prev: hasPrev && shown.length && skipped > 0 ? shown[0]!.id : null,
+    next: hasNext && shown.length ? shown[shown.length - 1]!.id : null,
+  };
 }
 
 export interface QueueCounts {
@@ -338,117 +419,6 @@ export async function getTask(db: DB, m: Moderator, taskId: string): Promise<Tas
 // ---------------------------------------------------------------------------------------
 // The review screen.
 
-export interface CsvPreview {
-  header: string[];
-  rows: string[][];
-  types: ('integer' | 'decimal' | 'date' | 'boolean' | 'empty' | 'text')[];
-  truncated: boolean;
-}
-
-/** Splits CSV text into records (RFC 4180 quotes, any of ; , tab |). Never evaluates anything. */
-export function parseCsv(text: string, delimiter: string, maxRows: number): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length && rows.length < maxRows; i++) {
-    const ch = text[i]!;
-    if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
-          i++;
-        } else quoted = false;
-      } else field += ch;
-    } else if (ch === '"' && field === '') quoted = true;
-    else if (ch === delimiter) {
-      row.push(field);
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-    } else field += ch;
-  }
-  if ((field !== '' || row.length) && rows.length < maxRows) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
-
-function detectDelimiter(firstLine: string): string {
-  const candidates = [';', ',', '\t', '|'];
-  let best = ',';
-  let bestCount = 0;
-  for (const d of candidates) {
-    const n = firstLine.split(d).length - 1;
-    if (n > bestCount) {
-      best = d;
-      bestCount = n;
-    }
-  }
-  return best;
-}
-
-function columnType(values: string[]): CsvPreview['types'][number] {
-  const v = values.map((x) => x.trim()).filter((x) => x !== '');
-  if (!v.length) return 'empty';
-  if (v.every((x) => /^[+-]?\d+$/.test(x))) return 'integer';
-  if (v.every((x) => /^[+-]?\d+([.,]\d+)?([eE][+-]?\d+)?$/.test(x))) return 'decimal';
-  if (v.every((x) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$/.test(x) || /^\d{2}\/\d{2}\/\d{4}$/.test(x))) return 'date';
-  if (v.every((x) => /^(true|false|vrai|faux|oui|non|0|1)$/i.test(x))) return 'boolean';
-  return 'text';
-}
-
-/**
- * The first rows of a stored CSV file: at most `maxBytes` read from disk (the file may be
- * huge), cut at the last complete line, parsed as text. The page renders every cell as
- * escaped text; nothing from the file is ever interpreted.
- */
-export async function previewCsv(uploadsDir: string, storageKey: string, opts: { maxBytes?: number; maxRows?: number } = {}): Promise<CsvPreview | null> {
-  const root = path.resolve(uploadsDir);
-  const file = path.resolve(root, storageKey);
-  if (!file.startsWith(root + path.sep)) return null;
-  const maxBytes = opts.maxBytes ?? 64 * 1024;
-  const maxRows = opts.maxRows ?? 20;
-  let handle;
-  try {
-    handle = await open(file, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const buf = Buffer.alloc(maxBytes);
-    const { bytesRead } = await handle.read(buf, 0, maxBytes, 0);
-    const size = (await handle.stat()).size;
-    let bytes = buf.subarray(0, bytesRead);
-    const truncatedBytes = size > bytesRead;
-    if (truncatedBytes) {
-      const lastNl = bytes.lastIndexOf(0x0a);
-      if (lastNl > 0) bytes = bytes.subarray(0, lastNl + 1);
-    }
-    let text = new TextDecoder('utf-8', { fatal: false }).decode(bytes);
-    if (text.includes('\uFFFD')) text = new TextDecoder('windows-1252').decode(bytes);
-    text = text.replace(/^\uFEFF/, '');
-    const firstLine = text.slice(0, text.search(/\r?\n|$/));
-    const records = parseCsv(text, detectDelimiter(firstLine), maxRows + 1);
-    const [header = [], ...rows] = records;
-    const width = header.length;
-    const types = header.map((_, i) => columnType(rows.map((r) => r[i] ?? '')));
-    return {
-      header: header.map((h) => h.slice(0, 200)),
-      rows: rows.map((r) => Array.from({ length: width }, (_, i) => (r[i] ?? '').slice(0, 500))),
-      types,
-      truncated: truncatedBytes || records.length > maxRows,
-    };
-  } finally {
-    await handle.close();
-  }
-}
-
 export interface MetadataChange {
   field: string;
   before: string;
@@ -474,12 +444,18 @@ export function metadataDiff(before: Record<string, unknown>, after: Record<stri
   return changes;
 }
 
+/**
+ * What the review screen reads of each file: the first 20 rows of a CSV (64 KiB at most), the
+ * first 500 features of a GeoJSON (1 MiB at most), however large the file.
+ */
+export const REVIEW_PREVIEW_LIMITS = { tableBytes: 64 * 1024, geoBytes: 1024 * 1024, maxRows: 20, maxFeatures: 500 } as const;
+
 export interface ReviewRevision {
   id: string;
   number: number;
   frozenAt: Date | null;
   metadata: Record<string, unknown>;
-  files: (FileItem & { preview: CsvPreview | null })[];
+  files: (FileItem & { preview: FilePreview | null })[];
 }
 
 export interface ReviewItem {
@@ -511,7 +487,7 @@ export interface ReviewItem {
  * Everything the review screen shows. Out of the moderator's scopes → ModerationError
  * 'out_of_scope'; unknown → null. Drafts are nobody's business but their author's.
  */
-export async function getReviewItem(db: DB, m: Moderator, id: string, opts: { uploadsDir: string }): Promise<ReviewItem | null> {
+export async function getReviewItem(db: DB, m: Moderator, id: string, opts: { storage: ObjectStorage }): Promise<ReviewItem | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const c = await db
     .selectFrom('contribution as c')
@@ -542,7 +518,7 @@ export async function getReviewItem(db: DB, m: Moderator, id: string, opts: { up
       revisions.map((r) => r.id).concat(['00000000-0000-0000-0000-000000000000']),
     )
     .execute();
-  const previews = new Map<string, CsvPreview | null>();
+  const previews = new Map<string, FilePreview | null>();
   const out: ReviewRevision[] = [];
   for (const [i, r] of revisions.entries()) {
     const files = await revisionFiles(db, r.id);
@@ -555,9 +531,11 @@ export async function getReviewItem(db: DB, m: Moderator, id: string, opts: { up
         files.map(async (f) => {
           // Previews for the current revision only (older ones keep their reports).
           const s = storage.find((x) => x.id === f.id);
-          const csvLike = /\.(csv|tsv|txt)$/i.test(f.filename) || ['csv', 'tsv', 'text'].includes(f.detectedFormat ?? '');
-          if (i === 0 && s && csvLike && f.status === 'verified' && !previews.has(f.id)) {
-            previews.set(f.id, await previewCsv(opts.uploadsDir, s.storage_key));
+          if (i === 0 && s && f.status === 'verified' && !previews.has(f.id)) {
+            previews.set(
+              f.id,
+              await previewStoredFile(opts.storage, { storageKey: s.storage_key, filename: f.filename, detectedFormat: f.detectedFormat, facts: f.facts }, REVIEW_PREVIEW_LIMITS),
+            );
           }
           return { ...f, preview: i === 0 ? (previews.get(f.id) ?? null) : null };
         }),
