@@ -15,13 +15,20 @@ import { keepBuildAsIs } from '../uploads/helpers';
 /**
  * Environment that points an instance at the storage shared by every instance of a test.
  * `root` is a directory owned by the test. FAULTS_STORAGE=local (the default): a shared
- * UPLOADS_DIR under root, as a network filesystem would be in production.
+ * UPLOADS_DIR under root, as a network filesystem would be in production. FAULTS_STORAGE=s3:
+ * the object store of test/storage/with-s3.ts.
  */
-export function storageEnv(root: string): Record<string, string> {
+export function storageEnv(root: string): Record<string, string> & { UPLOADS_DIR: string } {
   const kind = process.env.FAULTS_STORAGE ?? 'local';
-  if (kind !== 'local') throw new Error(`FAULTS_STORAGE=${kind}: no such storage for the fault tests`);
+  if (kind !== 'local' && kind !== 's3') throw new Error(`FAULTS_STORAGE=${kind}: no such storage for the fault tests`);
   const dir = path.join(root, 'uploads');
   mkdirSync(dir, { recursive: true });
+  // FAULTS_STORAGE=s3: the S3-compatible test server that test/storage/with-s3.ts runs
+  // around the tests (npm run test:faults:s3); UPLOADS_DIR then holds nothing the tests read.
+  if (kind === 's3') {
+    if (!process.env.FAULTS_S3_ENV) throw new Error('FAULTS_STORAGE=s3 needs FAULTS_S3_ENV: run through test/storage/with-s3.ts');
+    return { UPLOADS_DIR: dir, ...(JSON.parse(process.env.FAULTS_S3_ENV) as Record<string, string>) };
+  }
   return { UPLOADS_DIR: dir };
 }
 

@@ -151,6 +151,7 @@ describe('two instances on one database and one storage', () => {
     const outcome = await dying;
     expect(killed).toBe(true);
     expect(outcome).toBeInstanceOf(Error); // the connection died with the instance
+    await a.child.exited; // the socket can close before the exit is seen
     expect(a.child.proc.signalCode).toBe('SIGKILL');
 
     // The client comes back through b: the dead instance's lock went with its connection.
