@@ -37,6 +37,8 @@ export function securityHeaders(opts: { development: boolean }) {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The CKAN-compatible read API: CKAN clients POST their parameters as JSON. */
+const CKAN_ACTION_PATH = /^\/api\/3\/action\//;
 
 /**
  * CSRF protection by a strict Origin check: a mutating request made with the browser's
@@ -52,6 +54,11 @@ export function csrfOriginCheck(opts: { publicUrl?: string }) {
     const hasCookie = Boolean(req.headers.cookie);
     const hasToken = /^Bearer\s/i.test(req.headers.authorization ?? '');
     if (!hasCookie && hasToken) return next();
+    // CKAN clients (ckanapi, harvesters) POST JSON with no cookie and no Origin, an API key
+    // in a header at most: such a request rides no session, and the CKAN API only reads.
+    // With a cookie the Origin rule below applies (docs/decisions/015-ckan-post-csrf.md).
+    const ckan = CKAN_ACTION_PATH.test(req.path);
+    if (!hasCookie && ckan) return next();
     const ownOrigin = allowed ?? `${req.protocol}://${req.get('host')}`;
     const origin = req.get('origin');
     let ok: boolean;
@@ -62,6 +69,26 @@ export function csrfOriginCheck(opts: { publicUrl?: string }) {
       ok = Boolean(referer) && safeOrigin(referer!) === ownOrigin;
     }
     if (ok) return next();
+    if (ckan) {
+      // Refused in CKAN's own error envelope, which CKAN clients read (NotAuthorized).
+      const action = req.path.slice('/api/3/action/'.length, 100);
+      res
+        .status(403)
+        .set('Cache-Control', 'no-store')
+        .type('application/json')
+        .send(
+          JSON.stringify({
+            help: `${ownOrigin}/api/3/action/help_show?name=${encodeURIComponent(action)}`,
+            success: false,
+            error: {
+              __type: 'Authorization Error',
+              message:
+                'Cross-origin request with cookies refused (CSRF protection): send no cookie, or an API key in a header. / Requête d’une autre origine avec cookies refusée (protection CSRF).',
+            },
+          }),
+        );
+      return;
+    }
     res
       .status(403)
       .type('application/problem+json')
