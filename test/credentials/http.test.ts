@@ -624,6 +624,9 @@ describe('reuses', () => {
       .where('kind', '=', 'reuse_declared')
       .execute();
     expect(notes).toEqual([{ kind: 'reuse_declared', url: `/reutilisations/${id}` }]);
+    expect(await (await get('/notifications', { cookie: publisher.cookie })).text()).toContain(
+      'Réutilisation de vos données déclarée : « Carte des arceaux »',
+    );
     const credits = await t.db
       .selectFrom('reputation_entry')
       .select(['subject_type', 'subject_id', 'effective_delta'])

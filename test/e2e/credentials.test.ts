@@ -89,7 +89,11 @@ describe('a reuser of traceable data, and its publisher', () => {
     await page.goto(`${app.url}/datasets/${slug}`);
     await page.getByText('Licence engagée : le téléchargement demande d’être identifié').waitFor();
     await p.assertAccessible();
-    // Following the file's address without identification leads to the explanation, not to a bare 401.
+    // The file's link leads an anonymous visitor to the explanation, not to a bare 401…
+    await page.getByRole('link', { name: 'Télécharger stationnements.csv' }).click();
+    await waitForUrl(page, /\/licences\/licence-engagee\?fichier=/);
+    await page.getByRole('heading', { level: 1, name: /Licence engagée/ }).waitFor();
+    // … and so does the file's address itself.
     await page.goto(`${app.url}${downloadPath}`);
     await waitForUrl(page, /\/licences\/licence-engagee\?fichier=/);
     await page.getByRole('heading', { level: 1, name: /Licence engagée/ }).waitFor();
