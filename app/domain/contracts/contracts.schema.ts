@@ -43,7 +43,7 @@ export const obligationSchema = (t: Translate) =>
         z.enum(frequencies, { error: t('contracts:errors.frequency') }).optional(),
       ),
       firstDueOn: z.preprocess(emptyToUndefined, isoDate(t).optional()),
-      dueDates: dateList(t),
+      dueDates: dateList(t).default([]),
       expectedFormat: z
         .string({ error: t('contracts:errors.required') })
         .trim()

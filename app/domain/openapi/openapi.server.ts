@@ -21,6 +21,11 @@ import {
   contributionResponseSchemas,
   securitySchemes,
 } from './contributions.openapi.server';
+import {
+  contractPaths,
+  contractRequestSchemas,
+  contractResponseSchemas,
+} from '../contracts/openapi.server';
 import { usagePaths, usageResponseSchemas } from '../usage/openapi.server';
 
 type Schema = Record<string, unknown>;
@@ -105,12 +110,14 @@ export function openApiDocument(origin: string) {
     ['LicenceList', listOf(licenceSchema)],
     ['ThemeList', listOf(themeSchema)],
     ...contributionResponseSchemas,
+    ...contractResponseSchemas,
     ...usageResponseSchemas,
   ];
   for (const [id, s] of named) registry.add(s, { id });
   // Request bodies are described as the client sends them (io: 'input': defaults optional).
   const inputs = z.registry<{ id: string }>();
-  for (const [id, s] of contributionRequestSchemas) inputs.add(s, { id });
+  for (const [id, s] of [...contributionRequestSchemas, ...contractRequestSchemas])
+    inputs.add(s, { id });
   const components: Record<string, Schema> = {};
   for (const [reg, io] of [
     [registry, 'output'],
@@ -228,6 +235,7 @@ export function openApiDocument(origin: string) {
         },
       },
       ...contributionPaths(),
+      ...contractPaths(),
       ...usagePaths(),
       '/openapi.json': {
         get: {
