@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceLists } from '../../app/domain/contributions/contributions.schema';
@@ -13,6 +14,11 @@ import {
   createPersonalKey,
   revokeCredential,
 } from '../../app/domain/credentials/credentials.server';
+import {
+  deleteAccount,
+  enforceRetention,
+  exportPersonalData,
+} from '../../app/domain/identity/personal-data.features.server';
 import { prepareReferences } from '../contributions/helpers';
 import { publishDataset } from '../catalogue/helpers';
 import type { Published } from '../catalogue/helpers';
@@ -395,6 +401,16 @@ describe('Bearer credentials on the JSON API and the tus endpoint', () => {
     expect(body.reusers.map((r) => r.purpose)).toContain(
       'Carte des arceaux pour une application mobile',
     );
+    // The answer is the one the OpenAPI document describes.
+    const doc = (await (await get('/api/v1/openapi.json')).json()) as {
+      components: Record<string, unknown>;
+    };
+    const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
+    ajv.addSchema({ $id: 'https://terridata.test/openapi.json', components: doc.components });
+    const validate = ajv.getSchema(
+      'https://terridata.test/openapi.json#/components/schemas/OrganisationUsage',
+    )!;
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
     expect((await get('/api/v1/organisations/autre-org/usage', bearer(usage.secret))).status).toBe(
       403,
     );
@@ -704,3 +720,39 @@ async function createModeratorSession(): Promise<SignedInTestUser> {
     .execute();
   return s;
 }
+
+describe('personal data of the download log', () => {
+  it('is exported with the account, anonymised on erasure (the count stays), and purged after a year', async () => {
+    const purpose = 'Carte des arceaux pour une application mobile';
+    const exported = await exportPersonalData(t.db, reuser.user.id);
+    expect(JSON.stringify(exported.data.traceable_downloads)).toContain(purpose);
+    expect(JSON.stringify(exported.data.credentials)).toContain('Carte vélo');
+    const before = await logRows();
+    const theirs = before.filter((r) => r.user_id === reuser.user.id).length;
+    expect(theirs).toBeGreaterThan(0);
+    await deleteAccount(t.db, reuser.user.id);
+    const after = await logRows();
+    expect(after).toHaveLength(before.length);
+    expect(after.some((r) => r.user_id === reuser.user.id || r.purpose === purpose)).toBe(false);
+    expect(
+      await t.db
+        .selectFrom('credential')
+        .select('id')
+        .where('user_id', '=', reuser.user.id)
+        .execute(),
+    ).toEqual([]);
+    const usage = await (
+      await get('/organisations/metropole-test/usage', { cookie: member.cookie })
+    ).text();
+    expect(usage).not.toContain(purpose);
+    // A year later the retention job deletes the rows; younger ones stay.
+    await t.db
+      .updateTable('traceable_download')
+      .set({ created_at: new Date(Date.now() - 366 * 86_400_000) })
+      .where('user_id', 'is', null)
+      .execute();
+    const purged = await enforceRetention(t.db);
+    expect(purged.traceable_downloads).toBe(after.filter((r) => r.user_id === null).length);
+    expect(await logRows()).toHaveLength(after.filter((r) => r.user_id !== null).length);
+  });
+});
