@@ -5,9 +5,16 @@ import { seedReferenceLists } from '../app/domain/contributions/reference.server
 import { seedIdentityDemo, seedTerritories } from '../app/domain/identity/demo-seed.server';
 import { seedDemoLedger } from '../app/domain/reputation/seed.server';
 import { seedObservationCategories } from '../app/domain/observations/observations.server';
+import { seedDemoCatalogue } from '../app/domain/catalogue/demo-seed.server';
+import type { ObjectStorage } from '../app/domain/storage/storage.server';
 import type { DB } from './client';
 
-export type SeedStep = { name: string; run: (db: DB) => Promise<void> };
+/** What some demo steps need besides the database (the store for files they publish). */
+export interface SeedContext {
+  storage?: ObjectStorage;
+}
+
+export type SeedStep = { name: string; run: (db: DB, ctx: SeedContext) => Promise<void> };
 
 // Identity first: the demo accounts and organisations later steps refer to.
 const steps: SeedStep[] = [{ name: 'identity: demo organisations and accounts', run: seedIdentityDemo }];
@@ -22,7 +29,7 @@ const referenceSteps: SeedStep[] = [
 ];
 
 export async function seedReferenceData(db: DB): Promise<void> {
-  for (const step of referenceSteps) await step.run(db);
+  for (const step of referenceSteps) await step.run(db, {});
 }
 
 export async function databaseIsEmpty(db: DB): Promise<boolean> {
@@ -30,11 +37,18 @@ export async function databaseIsEmpty(db: DB): Promise<boolean> {
   return row.n === 0;
 }
 
-export async function seedDemoData(db: DB): Promise<void> {
-  for (const step of steps) await step.run(db);
+export async function seedDemoData(db: DB, ctx: SeedContext = {}): Promise<void> {
+  for (const step of steps) await step.run(db, ctx);
 }
 
 // Reputation: a few ledger entries for the demo accounts (after the steps that create them).
 steps.push({ name: 'reputation ledger', run: seedDemoLedger });
 // Observations: the admin-managed categories (reference data, never overwriting admins' changes).
 referenceSteps.push({ name: 'observation categories', run: seedObservationCategories });
+// Catalogue: a few published datasets about the communes (files in the configured store).
+steps.push({
+  name: 'catalogue: demo datasets',
+  run: async (db, ctx) => {
+    if (ctx.storage) await seedDemoCatalogue(db, { storage: ctx.storage });
+  },
+});

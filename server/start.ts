@@ -83,7 +83,7 @@ async function main() {
   await seedReferenceData(database.db);
   const seed = config.SEED_DEMO ?? (database.embedded && (await databaseIsEmpty(database.db)));
   if (seed) {
-    await seedDemoData(database.db);
+    await seedDemoData(database.db, { storage: storageOf(config, database.db) });
     logger.info('demo data seeded');
   }
 
