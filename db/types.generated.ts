@@ -417,6 +417,16 @@ export interface ObservationCell {
   zoom: number;
 }
 
+export interface ObservationCellAll {
+  cx: number;
+  cy: number;
+  n: number;
+  resolved: boolean;
+  sum_lat: number;
+  sum_lon: number;
+  zoom: number;
+}
+
 export interface ObservationCellMonth {
   category: string;
   commune_code: string;
@@ -673,6 +683,7 @@ export interface DB {
   observation: Observation;
   observation_category: ObservationCategory;
   observation_cell: ObservationCell;
+  observation_cell_all: ObservationCellAll;
   observation_cell_month: ObservationCellMonth;
   observation_export_state: ObservationExportState;
   organization: Organization;

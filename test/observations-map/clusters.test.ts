@@ -146,7 +146,9 @@ describe('the cell counts follow the observations (triggers)', () => {
       await sql<{ k: string }>`select (select string_agg(zoom||':'||cx||':'||cy||':'||category||':'||commune_code||':'||resolved||':'||n, ',' order by zoom, cx, cy, category, commune_code, resolved)
           from observation_cell where n <> 0) || ' / ' ||
         (select string_agg(zoom||':'||cx||':'||cy||':'||month||':'||category||':'||commune_code||':'||resolved||':'||n, ',' order by zoom, cx, cy, month, category, commune_code, resolved)
-          from observation_cell_month where n <> 0) as k`.execute(t.db)
+          from observation_cell_month where n <> 0) || ' / ' ||
+        (select string_agg(zoom||':'||cx||':'||cy||':'||resolved||':'||n, ',' order by zoom, cx, cy, resolved)
+          from observation_cell_all where n <> 0) as k`.execute(t.db)
     ).rows[0]!.k;
 
   async function cellsEqualRebuild() {

@@ -1,6 +1,7 @@
 // The public map of published observations at scale: clusters aggregated in SQL below
-// POINT_ZOOM (from the precomputed per-zoom cell counts, observation_cell and, for date
-// ranges, observation_cell_month), points above
+// POINT_ZOOM (from the precomputed per-zoom cell counts: observation_cell_all without
+// filters, observation_cell with category or commune, observation_cell_month for date
+// ranges), points above
 // it, never more than MAX_FEATURES features per answer; the list view (newest in the box);
 // one observation as the public sees it. No PostGIS: see docs/decisions/010-observation-clusters.md.
 import { sql } from 'kysely';
@@ -149,16 +150,20 @@ async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
     if (plan.months.start) f.push(sql`month >= ${plan.months.start}::date`);
     if (plan.months.end) f.push(sql`month < ${plan.months.end}::date`);
     // Without dates, the counts without the month (a few rows per cell); with, per month.
-    const table = plan.months.start || plan.months.end ? sql.raw('observation_cell_month') : sql.raw('observation_cell');
+    const byMonth = Boolean(plan.months.start || plan.months.end);
+    const table = byMonth ? 'observation_cell_month' : q.category.length || q.commune.length ? 'observation_cell' : 'observation_cell_all';
     parts.push(sql<CellSum>`select cx >> ${shift} as gx, cy >> ${shift} as gy, n, sum_lon, sum_lat
-      from ${table} where ${sql.join(f, sql` and `)}`);
+      from ${sql.raw(table)} where ${sql.join(f, sql` and `)}`);
   }
   if (plan.edges.length) {
     // The rows of partial months (or of fine zooms), placed in the same cells as the counts.
     const [w, s, e, n] = coverage;
     const pad = 1e-9;
     const f = rowFilters(q);
-    f.push(sql`point(o.lon, o.lat) <@ ${boxOf([w - pad, s - pad, e + pad, n + pad])}`);
+    // With days to add, the covering index on observed_at reads just those days (the point
+    // index would read the whole view); without (fine zooms), the point index.
+    if (q.from || q.to) f.push(sql`o.lon between ${w - pad} and ${e + pad} and o.lat between ${s - pad} and ${n + pad}`);
+    else f.push(sql`point(o.lon, o.lat) <@ ${boxOf([w - pad, s - pad, e + pad, n + pad])}`);
     f.push(sql`obs_cell_x(o.lon, ${level}) between ${lx0} and ${lx1}`);
     f.push(sql`obs_cell_y(o.lat, ${level}) between ${ly0} and ${ly1}`);
     f.push(sql`(${sql.join(plan.edges.map((r) => dayRange(r)), sql` or `)})`);
