@@ -205,8 +205,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
   if (typeof deps.build !== 'function') patterns = routePatterns(deps.build);
   const uploadsPattern = new RegExp(`^${deps.uploadsPath}(/[^/]+)?/?$`);
 
-  const routeOf = (req: express.Request): string => {
-    const p = req.path;
+  /** The route pattern of a path (taken when the request comes in: mounted middleware rewrites req.path). */
+  const routeOf = (p: string): string => {
     if (p === '/healthz' || p === '/readyz' || p === '/metrics') return p;
     const tus = uploadsPattern.exec(p);
     if (tus) return tus[1] ? `${deps.uploadsPath}/:id` : deps.uploadsPath;
@@ -217,7 +217,8 @@ export function createMetrics(deps: MetricsDeps): Metrics {
 
   const middleware: express.RequestHandler = (req, res, next) => {
     const end = durations.startTimer();
-    const writesBytes = (req.method === 'PATCH' || req.method === 'POST') && uploadsPattern.test(req.path);
+    const requestPath = req.path;
+    const writesBytes = (req.method === 'PATCH' || req.method === 'POST') && uploadsPattern.test(requestPath);
     if (writesBytes) {
       uploadRequests.inc();
       const from = Number(req.headers['upload-offset'] ?? 0);
@@ -233,7 +234,7 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       if (done) return;
       done = true;
       if (writesBytes) uploadRequests.dec();
-      const labels = { method: req.method, route: routeOf(req), status: String(res.statusCode) };
+      const labels = { method: req.method, route: routeOf(requestPath), status: String(res.statusCode) };
       requests.inc(labels);
       end(labels);
     };
