@@ -5,7 +5,7 @@ import { json, problem, requireApiUser } from '~/domain/api/problem.server';
 import type { RouteHandle } from '~/domain/identity/access';
 import { getMembershipRole } from '~/domain/identity/permissions.server';
 import { getOrganizationBySlug } from '~/domain/organizations/organizations.server';
-import { organizationUsage, parsePeriod } from '~/domain/usage/usage.server';
+import { parsePeriod, publisherUsage } from '~/domain/usage/usage.server';
 
 export const handle: RouteHandle = { access: 'member' };
 
@@ -25,6 +25,6 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     );
   }
   const days = parsePeriod(new URL(request.url).searchParams.get('jours'));
-  const usage = await organizationUsage(context.db, org.id, days);
+  const usage = await publisherUsage(context.db, { organizationId: org.id }, days);
   return json({ organisation: org.slug, periodDays: days, ...usage });
 }

@@ -132,6 +132,9 @@ export default function Account() {
             <Link to="/compte/cles">{t('reuses:keys.title')}</Link>
           </li>
           <li>
+            <Link to="/compte/usage">{t('reuses:usage.mineLink')}</Link>
+          </li>
+          <li>
             <Link to="/compte/supprimer">{t('deleteAccount.title')}</Link>
           </li>
         </ul>

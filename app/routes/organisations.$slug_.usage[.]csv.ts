@@ -21,8 +21,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const days = parsePeriod(url.searchParams.get('jours'));
   const perDay = url.searchParams.get('tableau') === 'jours';
   const body = perDay
-    ? downloadsPerDayCsv(await downloadsPerDay(context.db, org!.id, days))
-    : downloadLogCsv(await traceableDownloadLog(context.db, org!.id, days));
+    ? downloadsPerDayCsv(await downloadsPerDay(context.db, { organizationId: org!.id }, days))
+    : downloadLogCsv(await traceableDownloadLog(context.db, { organizationId: org!.id }, days));
   return new Response(body, {
     headers: {
       'Content-Type': 'text/csv; charset=utf-8',

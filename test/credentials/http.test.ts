@@ -721,6 +721,40 @@ async function createModeratorSession(): Promise<SignedInTestUser> {
   return s;
 }
 
+describe('usage for a person who published as an individual', () => {
+  it('shows the downloads of their own datasets only, at /compte/usage, with the CSV', async () => {
+    const author = await createUserWithSession(t.db, { pseudonym: 'Autrice individuelle' });
+    const mine = await publishDataset(t.db, refs, uploadsDir, {
+      submitterId: author.user.id,
+      draft: { title: 'Mes relevés de bruit', licence: 'licence-engagee' },
+      files: [{ filename: 'bruit.csv', content: CSV }],
+    });
+    const dist = await t.db
+      .selectFrom('distribution as x')
+      .innerJoin('dataset_version as v', 'v.id', 'x.dataset_version_id')
+      .select('x.id')
+      .where('v.dataset_id', '=', mine.datasetId)
+      .executeTakeFirstOrThrow();
+    const key = await createPersonalKey(t.db, member.user.id, {
+      name: 'Bruit',
+      purpose: 'Étude du bruit dans mon quartier',
+    });
+    expect(
+      (await get(`/datasets/${mine.slug}/telecharger/${dist.id}`, bearer(key.secret))).status,
+    ).toBe(200);
+    const page = await (await get('/compte/usage', { cookie: author.cookie })).text();
+    expect(page).toContain('Mes relevés de bruit');
+    expect(page).toContain('Étude du bruit dans mon quartier');
+    expect(page).not.toContain('Arceaux vélo tracés');
+    const csv = await (await get('/compte/usage.csv', { cookie: author.cookie })).text();
+    expect(csv).toContain('Étude du bruit dans mon quartier');
+    // Someone else's personal usage page does not show it.
+    expect(await (await get('/compte/usage', { cookie: publisher.cookie })).text()).not.toContain(
+      'Mes relevés de bruit',
+    );
+  });
+});
+
 describe('personal data of the download log', () => {
   it('is exported with the account, anonymised on erasure (the count stays), and purged after a year', async () => {
     const purpose = 'Carte des arceaux pour une application mobile';

@@ -52,31 +52,48 @@ export interface OrganizationUsage {
   reusers: ReuserUsage[];
 }
 
+/** Whose datasets: an organisation's, or those a person published as an individual. */
+export type Publisher = { organizationId: string } | { userId: string };
+
+function ownedDatasets(db: DB, publisher: Publisher) {
+  if ('organizationId' in publisher)
+    return db
+      .selectFrom('dataset')
+      .select('dataset.id')
+      .where('dataset.organization_id', '=', publisher.organizationId);
+  return db
+    .selectFrom('dataset')
+    .innerJoin('dataset_version as cv', 'cv.id', 'dataset.current_version_id')
+    .select('dataset.id')
+    .where('dataset.organization_id', 'is', null)
+    .where('cv.submitter_id', '=', publisher.userId);
+}
+
 const since = (days: number) => sql<Date>`(current_date - ${days - 1}::int)`;
 
 /** Downloads per day (every day of the period, zeros included), oldest first. */
 export async function downloadsPerDay(
   db: DB,
-  organizationId: string,
+  publisher: Publisher,
   days: UsagePeriod,
 ): Promise<UsageDay[]> {
   const { rows } = await sql<{ day: string; downloads: number }>`
     select to_char(g.day, 'YYYY-MM-DD') as day, coalesce(sum(u.downloads), 0)::int as downloads
     from generate_series(${since(days)}, current_date, interval '1 day') as g(day)
     left join dataset_download_day u on u.day = g.day::date
-      and u.dataset_id in (select id from dataset where organization_id = ${organizationId})
+      and u.dataset_id in (${ownedDatasets(db, publisher)})
     group by g.day order by g.day
   `.execute(db);
   return rows;
 }
 
-export async function organizationUsage(
+export async function publisherUsage(
   db: DB,
-  organizationId: string,
+  publisher: Publisher,
   days: UsagePeriod,
 ): Promise<OrganizationUsage> {
   const [perDay, datasets, reusers] = await Promise.all([
-    downloadsPerDay(db, organizationId, days),
+    downloadsPerDay(db, publisher, days),
     db
       .selectFrom('dataset as d')
       .select([
@@ -98,7 +115,7 @@ export async function organizationUsage(
             .where('l.created_at', '>=', since(days))
             .as('traceable'),
       ])
-      .where('d.organization_id', '=', organizationId)
+      .where('d.id', 'in', ownedDatasets(db, publisher))
       .where('d.state', '=', 'published')
       .orderBy('d.download_count', 'desc')
       .limit(200)
@@ -119,7 +136,7 @@ export async function organizationUsage(
         sql<string[]>`array_agg(distinct d.metadata->>'title')`.as('datasets'),
         sql<Date>`max(l.created_at)`.as('last_at'),
       ])
-      .where('d.organization_id', '=', organizationId)
+      .where('d.id', 'in', ownedDatasets(db, publisher))
       .where('l.created_at', '>=', since(days))
       .groupBy([
         'l.user_id',
@@ -160,7 +177,7 @@ export async function organizationUsage(
 /** Every logged download of the organisation's traceable data in the period, newest first. */
 export async function traceableDownloadLog(
   db: DB,
-  organizationId: string,
+  publisher: Publisher,
   days: UsagePeriod,
 ): Promise<TraceableDownloadRow[]> {
   const rows = await db
@@ -183,7 +200,7 @@ export async function traceableDownloadLog(
       'l.purpose',
       'l.via',
     ])
-    .where('d.organization_id', '=', organizationId)
+    .where('d.id', 'in', ownedDatasets(db, publisher))
     .where('l.created_at', '>=', since(days))
     .orderBy('l.created_at', 'desc')
     .orderBy('l.id', 'desc')
