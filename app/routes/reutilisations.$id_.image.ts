@@ -1,6 +1,4 @@
 // /reutilisations/:id/image — a reuse's image (re-encoded JPEG without metadata); gone once hidden.
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { LoaderFunctionArgs } from '@remix-run/node';
 import type { RouteHandle } from '~/domain/identity/access';
 import { reuseImageKeyOf } from '~/domain/reuses/reuses.server';
@@ -10,7 +8,10 @@ export const handle: RouteHandle = { access: 'public' };
 export async function loader({ context, params }: LoaderFunctionArgs) {
   const key = await reuseImageKeyOf(context.db, params.id ?? '');
   const bytes = key
-    ? await readFile(path.join(context.config.uploadsDir, key)).catch(() => null)
+    ? await context.storage
+        .get(key)
+        .then(async (r) => Buffer.concat(await r.toArray()))
+        .catch(() => null)
     : null;
   if (!bytes)
     return new Response('Not found', {

@@ -72,7 +72,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     file instanceof File && file.size > 0 ? Buffer.from(await file.arrayBuffer()) : null;
   try {
     const { id } = await declareReuse(context.db, user.id, submission.value, {
-      uploadsDir: context.config.uploadsDir,
+      storage: context.storage,
       image,
       publicUrl: context.config.publicUrl,
     });

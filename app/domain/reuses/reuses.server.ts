@@ -4,14 +4,13 @@
 // publishers are notified and credited in the ledger (rule `reuse_declared`, once per reuse
 // and publisher; never for one's own data). Moderators hide abusive ones, which takes the
 // credits back.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { appendAuditLog } from '../admin/audit.server';
 import { notify } from '../moderation/notifications.server';
 import { reencodePhoto } from '../observations/photos.server';
 import { appendLedgerEntry, reverseCreditsOf } from '../reputation/ledger.server';
+import type { ObjectStorage } from '../storage/storage.server';
 import type { LedgerSubject } from '../reputation/ledger.server';
 import { splitDatasetRefs } from './reuses.schema';
 import type { ReuseInput, ReuseKind } from './reuses.schema';
@@ -155,7 +154,7 @@ export async function declareReuse(
   db: DB,
   authorId: string,
   input: ReuseInput,
-  opts: { uploadsDir: string; image?: Buffer | null; publicUrl?: string },
+  opts: { storage: ObjectStorage; image?: Buffer | null; publicUrl?: string },
 ): Promise<{ id: string }> {
   const refs = splitDatasetRefs(input.datasets);
   if (!refs.length) throw new ReuseError('no_dataset');
@@ -194,10 +193,8 @@ export async function declareReuse(
         .execute();
       if (image) {
         const key = reuseImageKey(row.id);
-        const file = path.join(opts.uploadsDir, key);
-        await mkdir(path.dirname(file), { recursive: true });
-        await writeFile(file, image);
-        written = file;
+        await opts.storage.put(key, image, { contentType: 'image/jpeg' });
+        written = key;
         await trx.updateTable('reuse').set({ image_key: key }).where('id', '=', row.id).execute();
       }
       const url = `/reutilisations/${row.id}`;
@@ -239,7 +236,7 @@ export async function declareReuse(
       return { id: row.id };
     });
   } catch (e) {
-    if (written) await rm(written, { force: true });
+    if (written) await opts.storage.delete(written).catch(() => undefined);
     throw e;
   }
 }
