@@ -47,6 +47,11 @@ export interface CatalogueFacetCount {
   total: Generated<number>;
 }
 
+export interface CatalogueFacetKey {
+  id: Generated<number>;
+  key: string;
+}
+
 export interface Comment {
   author_id: string | null;
   author_role: string;
@@ -177,6 +182,15 @@ export interface DatasetDownloadDay {
   dataset_id: string;
   day: Timestamp;
   downloads: Generated<number>;
+}
+
+export interface DatasetSearch {
+  archived: boolean;
+  dataset_id: string;
+  document: string;
+  download_count: number;
+  keys: number[];
+  updated_at: Timestamp;
 }
 
 export interface DatasetVersion {
@@ -651,6 +665,7 @@ export interface Users {
 export interface DB {
   audit_log: AuditLog;
   catalogue_facet_count: CatalogueFacetCount;
+  catalogue_facet_key: CatalogueFacetKey;
   comment: Comment;
   confirmation: Confirmation;
   content_report: ContentReport;
@@ -661,6 +676,7 @@ export interface DB {
   credential: Credential;
   dataset: Dataset;
   dataset_download_day: DatasetDownloadDay;
+  dataset_search: DatasetSearch;
   dataset_version: DatasetVersion;
   distribution: Distribution;
   download_day: DownloadDay;

@@ -20,6 +20,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.t
 
 const EMPTY: SearchOutcome = {
   total: 0,
+  approximate: false,
   page: 1,
   pageCount: 1,
   items: [],
@@ -46,7 +47,24 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { title, error: null as string | null, params: parsed.data, result };
 }
 
-function FacetBlock({ facet, params, values }: { facet: (typeof FACETS)[number]; params: SearchParams; values: SearchOutcome['facets'][(typeof FACETS)[number]] }) {
+/** A count in parentheses; an estimate (many matches, counted on a sample) says so. */
+function Count({ n, approximate }: { n: number; approximate: boolean }) {
+  const { t, i18n } = useTranslation('catalogue');
+  const shown = n.toLocaleString(i18n.language);
+  return <span className="count">({approximate ? <abbr title={t('search.approximateTitle')}>≈ {shown}</abbr> : shown})</span>;
+}
+
+function FacetBlock({
+  facet,
+  params,
+  values,
+  approximate,
+}: {
+  facet: (typeof FACETS)[number];
+  params: SearchParams;
+  values: SearchOutcome['facets'][(typeof FACETS)[number]];
+  approximate: boolean;
+}) {
   const { t } = useTranslation('catalogue');
   if (!values.length) return null;
   const id = `facet-${facet}`;
@@ -58,7 +76,7 @@ function FacetBlock({ facet, params, values }: { facet: (typeof FACETS)[number];
           <li key={v.value}>
             <Link to={toggleFacet(params, facet, v.value)} aria-current={v.selected ? 'true' : undefined} rel="nofollow">
               {v.selected ? <span aria-hidden="true">✓ </span> : null}
-              {facet === 'kind' ? t(`kinds.${v.value}`) : v.label} <span className="count">({v.count})</span>
+              {facet === 'kind' ? t(`kinds.${v.value}`) : v.label} <Count n={v.count} approximate={approximate} />
               {v.selected ? <span className="visually-hidden"> — {t('facets.remove')}</span> : null}
             </Link>
           </li>
@@ -147,7 +165,7 @@ export default function DatasetSearch() {
             </section>
           ) : null}
           {FACETS.map((f) => (
-            <FacetBlock key={f} facet={f} params={params} values={result.facets[f]} />
+            <FacetBlock key={f} facet={f} params={params} values={result.facets[f]} approximate={result.approximate} />
           ))}
           {result.since.length ? (
             <section aria-labelledby="facet-since" className="facet">
@@ -157,7 +175,7 @@ export default function DatasetSearch() {
                   <li key={s.value}>
                     <Link to={searchHref(params, { depuis: s.selected ? null : s.value })} aria-current={s.selected ? 'true' : undefined} rel="nofollow">
                       {s.selected ? <span aria-hidden="true">✓ </span> : null}
-                      {t(`since.${s.value}`)} <span className="count">({s.count})</span>
+                      {t(`since.${s.value}`)} <Count n={s.count} approximate={result.approximate} />
                     </Link>
                   </li>
                 ))}
@@ -168,8 +186,9 @@ export default function DatasetSearch() {
 
         <section aria-labelledby="results-title" className="results">
           <h2 id="results-title" aria-live="polite">
-            {t('search.count', { count: result.total })}
+            {result.approximate ? t('search.countApprox', { count: result.total, formatted: result.total.toLocaleString(i18n.language) }) : t('search.count', { count: result.total })}
           </h2>
+          {result.approximate ? <p className="hint">{t('search.approximateNote')}</p> : null}
           {result.items.length === 0 ? (
             result.total > 0 ? (
               <p>

@@ -120,7 +120,10 @@ async function generate(db: DB): Promise<void> {
     await sql`insert into catalogue_facet_count (key, active, total)
       select k, count(*) filter (where archived_at is null), count(*)
       from dataset, unnest('{*}'::text[] || facets) k where listed group by k`.execute(trx);
+    // So is the narrow table that searches with words read.
+    await sql`select dataset_search_rebuild()`.execute(trx);
   });
+  await sql`vacuum analyze dataset_search`.execute(db);
   await sql`vacuum analyze dataset`.execute(db);
   await sql`vacuum analyze distribution`.execute(db);
 }
@@ -166,10 +169,13 @@ async function main(): Promise<void> {
     adminUrl = e.url;
     stop = e.stop;
   }
-  const name = `terridata_bench_search_${process.pid}`;
+  // BENCH_KEEP=1 keeps the generated database (its name is printed); BENCH_REUSE=<name>
+  // measures again on a kept one (migrated to the tree's latest first), without generating.
+  const reuse = process.env.BENCH_REUSE;
+  const name = reuse ?? `terridata_bench_search_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  if (!reuse) await admin.query(`create database ${name}`);
   const url = withDatabase(adminUrl, name);
   const { db, pool } = createDb(url, 6);
   const lines: string[] = [];
@@ -181,7 +187,8 @@ async function main(): Promise<void> {
     await migrateToLatest(pool);
     const version = (await sql<{ v: string }>`select current_setting('server_version') as v`.execute(db)).rows[0]!.v;
     const t0 = performance.now();
-    await generate(db);
+    if (!reuse) await generate(db);
+    else await sql`vacuum analyze`.execute(db);
     const genS = (performance.now() - t0) / 1000;
     const listed = (await sql<{ n: number }>`select count(*)::int as n from dataset where listed`.execute(db)).rows[0]!.n;
     say(`- ${listed.toLocaleString('en')} listed datasets generated in SQL in ${genS.toFixed(0)} s (300 publishers, 59 communes, 12 themes, 7 formats, updates over 3 years); PostgreSQL ${version}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)} at start; ${RUNS} runs per shape after 10 warm-up runs, one at a time.`);
@@ -206,8 +213,50 @@ async function main(): Promise<void> {
       const first = await searchDatasets(db, parsed[0]!, { labels });
       const times = await measure((i) => searchDatasets(db, parsed[i % parsed.length]!, { labels }));
       const p95 = pct(times, 95);
-      say(`| ${shape.name} (\`${shape.queries[0] || '(empty)'}\`…) | ${ms(pct(times, 50))} | ${ms(p95)} | ${ms(times.at(-1)!)} | ${first.total.toLocaleString('en')} |`);
+      const total = `${first.approximate ? '≈ ' : ''}${first.total.toLocaleString('en')}`;
+      say(`| ${shape.name} (\`${shape.queries[0] || '(empty)'}\`…) | ${ms(pct(times, 50))} | ${ms(p95)} | ${ms(times.at(-1)!)} | ${total} |`);
       if (!slowest || p95 > slowest.p95) slowest = { shape, p95 };
+    }
+
+    // BENCH_BEFORE=<module exporting an earlier searchDatasets>: the same shapes measured
+    // interleaved (earlier, current, earlier, current…, the order flipped at each run), so
+    // that the load of a shared machine weighs on both alike.
+    if (process.env.BENCH_BEFORE) {
+      const before = (await import(path.resolve(process.env.BENCH_BEFORE))) as { searchDatasets: typeof searchDatasets };
+      say('');
+      say(`Interleaved with the earlier code (\`${process.env.BENCH_BEFORE}\`), load ${loadavg()[0]!.toFixed(2)}:`);
+      say('');
+      say('| query shape | earlier p50 | earlier p95 | now p50 | now p95 | p95 now / earlier |');
+      say('|---|---|---|---|---|---|');
+      for (const shape of shapes) {
+        const parsed = shape.queries.map((q) => parseSearch(new URLSearchParams(q)).data!);
+        const a: number[] = [];
+        const b: number[] = [];
+        const timed = async (list: number[], fn: () => Promise<unknown>) => {
+          const t0 = performance.now();
+          await fn();
+          list.push(performance.now() - t0);
+        };
+        for (let i = 0; i < 5; i++) {
+          await before.searchDatasets(db, parsed[i % parsed.length]!, { labels });
+          await searchDatasets(db, parsed[i % parsed.length]!, { labels });
+        }
+        for (let i = 0; i < RUNS; i++) {
+          const q = parsed[i % parsed.length]!;
+          const runA = () => timed(a, () => before.searchDatasets(db, q, { labels }));
+          const runB = () => timed(b, () => searchDatasets(db, q, { labels }));
+          if (i % 2) {
+            await runA();
+            await runB();
+          } else {
+            await runB();
+            await runA();
+          }
+        }
+        a.sort((x, y) => x - y);
+        b.sort((x, y) => x - y);
+        say(`| ${shape.name} | ${ms(pct(a, 50))} | ${ms(pct(a, 95))} | ${ms(pct(b, 50))} | ${ms(pct(b, 95))} | ${(pct(b, 95) / pct(a, 95)).toFixed(2)} |`);
+      }
     }
 
     // The plans of the slowest shape's statements, captured from a logging Kysely instance.
@@ -222,8 +271,18 @@ async function main(): Promise<void> {
     await searchDatasets(logging as DB, p.data!, { labels });
     say('');
     say(`Plans of the slowest shape, "${slowest!.shape.name}" (\`${slowest!.shape.queries[0] || '(empty)'}\`), EXPLAIN (ANALYZE, BUFFERS):`);
-    for (const q of captured.filter((c) => /from dataset d/.test(c.sql))) {
-      const plan = await pool.query(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
+    for (const q of captured.filter((c) => /from dataset/.test(c.sql) && !/^explain/.test(c.sql))) {
+      // The counting pass runs without parallel workers (search.server.ts `serial`): so does its plan.
+      const client = await pool.connect();
+      let plan;
+      try {
+        await client.query('begin');
+        if (/unnest\(array\[/.test(q.sql)) await client.query('set local max_parallel_workers_per_gather = 0');
+        plan = await client.query(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
+        await client.query('commit');
+      } finally {
+        client.release();
+      }
       say('');
       say('```');
       say(q.sql.replace(/\s+/g, ' ').trim());
@@ -232,7 +291,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await db.destroy();
-    await admin.query(`drop database if exists ${name} with (force)`);
+    if (process.env.BENCH_KEEP === '1' || reuse) console.log(`kept database ${name}`);
+    else await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
     await stop?.();
   }

@@ -10,7 +10,7 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import type { ReferenceLists } from '../../app/domain/contributions/contributions.schema';
 import { prepareReferences } from '../contributions/helpers';
-import { loadLabels, searchDatasets } from '../../app/domain/catalogue/search.server';
+import { loadLabels, roundEstimate, searchDatasets } from '../../app/domain/catalogue/search.server';
 import type { Labels } from '../../app/domain/catalogue/search.server';
 import { parseSearch } from '../../app/domain/catalogue/search-params';
 import { archiveDataset, restoreDataset } from '../../app/domain/catalogue/upkeep.server';
@@ -192,5 +192,52 @@ describe('archive and retraction', () => {
     expect(all.total).toBe(1);
     expect((await search('archives=1')).total).toBe(2);
     await restoreDataset(t.db, orgAdminId, lighting.datasetId);
+  });
+  it('the narrow search table equals the listed datasets after publication, downloads, archive, restore and retraction', async () => {
+    await archiveDataset(t.db, orgAdminId, lighting.datasetId, 'Pour la table de recherche');
+    await t.db.updateTable('dataset').set({ download_count: 42 }).where('id', '=', lighting.datasetId).execute();
+    const { rows: expected } = await sql<{ id: string; keys: string[]; updated_at: Date; download_count: number; archived: boolean; document: string }>`
+      select d.id, d.facets as keys, d.updated_at, d.download_count::int, d.archived_at is not null as archived, d.search_document::text as document
+      from dataset d where d.listed order by d.id`.execute(t.db);
+    const { rows: kept } = await sql<{ id: string; keys: string[]; updated_at: Date; download_count: number; archived: boolean; document: string }>`
+      select s.dataset_id as id, array(select f.key from catalogue_facet_key f where f.id = any(s.keys) order by f.key) as keys,
+        s.updated_at, s.download_count::int, s.archived, s.document::text as document
+      from dataset_search s order by s.dataset_id`.execute(t.db);
+    expect(kept).toEqual(expected);
+    expect(kept.map((r) => r.id)).not.toContain(trees.datasetId);
+    expect(kept.find((r) => r.id === lighting.datasetId)).toMatchObject({ archived: true, download_count: 42 });
+    await restoreDataset(t.db, orgAdminId, lighting.datasetId);
+    expect((await t.db.selectFrom('dataset_search').select('archived').where('dataset_id', '=', lighting.datasetId).executeTakeFirstOrThrow()).archived).toBe(false);
+  });
+});
+
+describe('counting many matches', () => {
+  it('rounds estimates to two significant digits', () => {
+    expect([0, 1, 7, 42, 99, 123, 10_831, 987_654].map(roundEstimate)).toEqual([0, 1, 7, 42, 99, 120, 11_000, 990_000]);
+  });
+
+  it('past the exact-count limit, counts come from a sample, say so, and results stay exact', async () => {
+    const parsed = parseSearch(new URLSearchParams('q=eclairage'));
+    if (!parsed.success) throw new Error('invalid');
+    const exact = await searchDatasets(t.db, parsed.data, { labels });
+    // A limit of 0 sends every search with words to the sample; a sample of the whole table
+    // (few rows here) must then give the exact figures, flagged as estimates.
+    const sampled = await searchDatasets(t.db, parsed.data, { labels, counting: { exactLimit: 0, sampleTarget: 1_000_000, minSample: 1 } });
+    expect(exact.approximate).toBe(false);
+    expect(sampled.approximate).toBe(true);
+    expect(sampled.total).toBe(exact.total);
+    expect(sampled.facets).toEqual(exact.facets);
+    expect(sampled.since).toEqual(exact.since);
+    expect(sampled.items.map((i) => i.slug)).toEqual(exact.items.map((i) => i.slug));
+    // A sample that finds too few matches (a wrong estimate) gives way to an exact count.
+    const fallback = await searchDatasets(t.db, parsed.data, { labels, counting: { exactLimit: 0, sampleTarget: 1_000_000, minSample: 1000 } });
+    expect(fallback.approximate).toBe(false);
+    expect(fallback.total).toBe(exact.total);
+  });
+
+  it('a facet value no dataset ever had, with words, finds nothing (never a 500)', async () => {
+    const r = await search('q=eclairage&format=xyz');
+    expect(r.total).toBe(0);
+    expect(r.items).toEqual([]);
   });
 });

@@ -49,6 +49,12 @@ export interface FacetValue {
 
 export interface SearchOutcome {
   total: number;
+  /**
+   * True when the words match more datasets than are counted one by one: the total, facet
+   * and date counts are then estimated from a sample of the matches (docs/decisions/014).
+   * The results themselves are always exact and ranked over every match.
+   */
+  approximate: boolean;
   page: number;
   pageCount: number;
   items: SearchResultItem[];
@@ -113,10 +119,26 @@ async function serial<R>(db: DB, query: RawBuilder<R>) {
   });
 }
 
-export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: Labels; now?: Date }): Promise<SearchOutcome> {
+export interface CountingLimits {
+  /** Above this many estimated matches, counts come from a sample of the matching rows. */
+  exactLimit: number;
+  /** About how many matching rows the sample holds. */
+  sampleTarget: number;
+  /** A sample that found fewer matches than this (a wrong estimate) gives way to an exact count. */
+  minSample: number;
+}
+
+export const COUNTING: CountingLimits = { exactLimit: 2000, sampleTarget: 800, minSample: 200 };
+
+export async function searchDatasets(
+  db: DB,
+  s: SearchParams,
+  opts: { labels: Labels; now?: Date; counting?: CountingLimits },
+): Promise<SearchOutcome> {
   const labels = opts.labels;
   const [tsq, resolved] = await Promise.all([s.q ? toTsQuery(db, s.q) : Promise.resolve(null), resolveFacetKeys(db, s, labels)]);
   const { keys, ignored } = resolved;
+  if (tsq) return searchWords(db, s, { tsq, keys, ignored, labels, now: opts.now, counting: opts.counting ?? COUNTING });
 
   const conditions: RawBuilder<unknown>[] = [sql`d.listed`];
   if (!s.archives) conditions.push(sql`d.archived_at is null`);
@@ -186,16 +208,46 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
   const c = onePass
     ? { total: passCount('*'), d7: passCount('~7j'), d30: passCount('~30j'), d365: passCount('~1an') }
     : (counts.rows[0] ?? { total: 0, d7: 0, d30: 0, d365: 0 });
+  return outcome(db, s, { rows: rows.rows, facetRows: facetRows.rows, counts: c, approximate: false, ignored, labels, now: opts.now });
+}
+
+type ResultRow = {
+  id: string;
+  slug: string;
+  metadata: Record<string, unknown>;
+  updated_at: Date;
+  download_count: number;
+  archived_at: Date | null;
+  facets: string[];
+  org_name: string | null;
+  org_slug: string | null;
+};
+
+/** Builds what the page shows from the result rows and the counts of facet keys. */
+async function outcome(
+  db: DB,
+  s: SearchParams,
+  r: {
+    rows: ResultRow[];
+    facetRows: { k: string; n: number }[];
+    counts: { total: number; d7: number; d30: number; d365: number };
+    approximate: boolean;
+    ignored: SearchOutcome['ignored'];
+    labels: Labels;
+    now?: Date;
+  },
+): Promise<SearchOutcome> {
+  const { labels, facetRows, counts: c } = r;
   const total = c.total;
-  const orgIds = facetRows.rows.filter((r) => r.k.startsWith('org:')).map((r) => r.k.slice(4));
+  const orgIds = facetRows.filter((x) => x.k.startsWith('org:')).map((x) => x.k.slice(4));
   const orgs = orgIds.length ? await db.selectFrom('organization').select(['id', 'slug', 'name']).where('id', 'in', orgIds).execute() : [];
   const orgById = new Map(orgs.map((o) => [o.id, o]));
 
   const facets = Object.fromEntries(FACETS.map((f) => [f, [] as FacetValue[]])) as Record<Facet, FacetValue[]>;
-  for (const r of facetRows.rows) {
-    const i = r.k.indexOf(':');
-    const prefix = r.k.slice(0, i) as Facet;
-    const raw = r.k.slice(i + 1);
+  for (const row of facetRows) {
+    const i = row.k.indexOf(':');
+    const prefix = row.k.slice(0, i) as Facet;
+    const raw = row.k.slice(i + 1);
     if (!(prefix in facets)) continue;
     let value = raw;
     let label = raw;
@@ -208,7 +260,7 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
       value = o.slug;
       label = o.name;
     } else if (prefix === 'format') label = raw.toUpperCase();
-    facets[prefix].push({ value, label, count: r.n, selected: s[prefix].includes(value) });
+    facets[prefix].push({ value, label, count: row.n, selected: s[prefix].includes(value) });
   }
   for (const f of FACETS) {
     facets[f].sort((a, b) => b.count - a.count || a.label.localeCompare(b.label, 'fr'));
@@ -219,17 +271,121 @@ export async function searchDatasets(db: DB, s: SearchParams, opts: { labels: La
 
   return {
     total,
+    approximate: r.approximate,
     page: s.page,
     pageCount: Math.max(1, Math.ceil(total / PAGE_SIZE)),
-    items: rows.rows.map((r) => toItem(r, opts.now)),
+    items: r.rows.map((row) => toItem(row, r.now)),
     facets,
     since: [
       { value: '7j', count: c.d7, selected: s.depuis === '7j' },
       { value: '30j', count: c.d30, selected: s.depuis === '30j' },
       { value: '1an', count: c.d365, selected: s.depuis === '1an' },
     ],
-    ignored,
+    ignored: r.ignored,
   };
+}
+
+// Pseudo facet ids of the counting pass (dictionary ids are positive).
+const ALL = -1;
+const D7 = -2;
+const D30 = -3;
+const D365 = -4;
+const IN_SINCE = -5;
+
+/** Rounds an estimated count to two significant digits (at least 1). */
+export function roundEstimate(n: number): number {
+  if (n <= 0) return 0;
+  const magnitude = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return Math.max(1, Math.round(n / magnitude) * magnitude);
+}
+
+/**
+ * Search with words, on the narrow `dataset_search` table (document, integer facet keys,
+ * sort keys): the page of results ranked over every match, and one pass that counts facet
+ * keys, the total and the date windows, over every match when they are few, over a
+ * page sample (TABLESAMPLE SYSTEM, repeatable for the same search) when they are many.
+ */
+async function searchWords(
+  db: DB,
+  s: SearchParams,
+  o: { tsq: string; keys: string[]; ignored: SearchOutcome['ignored']; labels: Labels; now?: Date; counting: CountingLimits },
+): Promise<SearchOutcome> {
+  const { tsq, keys } = o;
+  let ids: number[] = [];
+  if (keys.length) {
+    const found = await db.selectFrom('catalogue_facet_key').select('id').where('key', 'in', keys).execute();
+    // A key no listed dataset ever had matches nothing.
+    if (found.length < keys.length) {
+      const none = { total: 0, d7: 0, d30: 0, d365: 0 };
+      return outcome(db, s, { rows: [], facetRows: [], counts: none, approximate: false, ignored: o.ignored, labels: o.labels, now: o.now });
+    }
+    ids = found.map((f) => f.id);
+  }
+  const conditions: RawBuilder<unknown>[] = [sql`s.document @@ ${tsq}::tsquery`];
+  if (!s.archives) conditions.push(sql`not s.archived`);
+  if (ids.length) conditions.push(sql`s.keys @> ${sql.val(ids)}::int[]`);
+  const base = sql.join(conditions, sql` and `);
+  const sinceCond = s.depuis ? sql`s.updated_at >= now() - make_interval(days => ${SINCE_DAYS[s.depuis]})` : sql`true`;
+  const where = sql`${base} and ${sinceCond}`;
+
+  const sort = s.tri ?? 'relevance';
+  const rank = sql`ts_rank(s.document, ${tsq}::tsquery)`;
+  const [inner, outer] =
+    sort === 'downloads'
+      ? [sql`s.download_count desc, s.updated_at desc, s.dataset_id`, sql`t.download_count desc, t.updated_at desc, t.dataset_id`]
+      : sort === 'updated'
+        ? [sql`s.updated_at desc, s.dataset_id`, sql`t.updated_at desc, t.dataset_id`]
+        : [sql`${rank} desc, s.updated_at desc, s.dataset_id`, sql`t.rank desc, t.updated_at desc, t.dataset_id`];
+  const offset = (s.page - 1) * PAGE_SIZE;
+
+  const results = sql<ResultRow>`with t as (
+      select s.dataset_id, s.updated_at, s.download_count, ${sort === 'relevance' ? rank : sql`0`} as rank
+      from dataset_search s where ${where} order by ${inner} limit ${PAGE_SIZE} offset ${offset})
+    select d.id, d.slug, d.metadata, d.updated_at, d.download_count, d.archived_at, d.facets, o.name as org_name, o.slug as org_slug
+    from t join dataset d on d.id = t.dataset_id left join organization o on o.id = d.organization_id
+    order by ${outer}`.execute(db);
+
+  const pass = (from: RawBuilder<unknown>) =>
+    serial(
+      db,
+      sql<{ k: string; n: number }>`select coalesce(f.key, c.k::text) as k, c.n from (
+        select k, count(*)::int as n from ${from}, unnest(array[${ALL},
+            case when s.updated_at >= now() - interval '7 days' then ${D7} end,
+            case when s.updated_at >= now() - interval '30 days' then ${D30} end,
+            case when s.updated_at >= now() - interval '365 days' then ${D365} end,
+            case when ${sinceCond} then ${IN_SINCE} end]::int[] || case when ${sinceCond} then s.keys else '{}'::int[] end) k
+          where ${base} and k is not null group by k) c
+        left join catalogue_facet_key f on f.id = c.k`,
+    ).then((r) => r.rows);
+
+  const counting = (async () => {
+    const plan = await sql<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>`explain (format json) select 1 from dataset_search s where ${base}`.execute(db);
+    const estimate = plan.rows[0]?.['QUERY PLAN'][0].Plan['Plan Rows'] ?? 0;
+    const { exactLimit, sampleTarget, minSample } = o.counting;
+    if (estimate > exactLimit) {
+      const percent = Math.min(100, Math.max(0.1, (100 * sampleTarget) / Math.max(estimate, 1)));
+      const seed = [...`${tsq}|${ids.join(',')}|${s.archives}`].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) | 0, 7);
+      const sampled = await pass(sql`dataset_search s tablesample system (${sql.lit(Number(percent.toFixed(3)))}) repeatable (${sql.lit(seed)})`);
+      const found = sampled.find((r) => r.k === String(ALL))?.n ?? 0;
+      if (found >= minSample) {
+        const scale = 100 / Number(percent.toFixed(3));
+        return { rows: sampled.map((r) => ({ k: r.k, n: roundEstimate(r.n * scale) })), approximate: true };
+      }
+    }
+    return { rows: await pass(sql`dataset_search s`), approximate: false };
+  })();
+
+  const [rows, counted] = await Promise.all([results, counting]);
+  const n = (k: number) => counted.rows.find((r) => r.k === String(k))?.n ?? 0;
+  return outcome(db, s, {
+    rows: rows.rows,
+    facetRows: counted.rows.filter((r) => !r.k.startsWith('-')),
+    counts: { total: n(s.depuis ? IN_SINCE : ALL), d7: n(D7), d30: n(D30), d365: n(D365) },
+    approximate: counted.approximate,
+    ignored: o.ignored,
+    labels: o.labels,
+    now: o.now,
+  });
 }
 
 function excerptOf(markdown: string, max = 220): string {
