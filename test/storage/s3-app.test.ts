@@ -18,6 +18,7 @@ import { approveContribution, claimNextContribution } from '../../app/domain/mod
 import { publishApprovedContribution } from '../../app/domain/moderation/publish.server';
 import type { ObjectStorage } from '../../app/domain/storage/storage.server';
 import { processUpload } from '../../app/domain/uploads/process-upload.server';
+import { expireUploads } from '../../app/domain/uploads/uploads.server';
 import { buildDirectory } from '../../server/app';
 import { createUserWithSession, TEST_SESSION_SECRET } from '../support/auth';
 import type { SignedInTestUser } from '../support/auth';
@@ -28,8 +29,8 @@ import { startTestServer } from '../support/server';
 import type { TestServer } from '../support/server';
 import { prepareReferences } from '../contributions/helpers';
 import { makeModerator, submitted } from '../moderation/helpers';
-import { TUS_PATH, tusUpload } from '../uploads/helpers';
-import { startTestS3, testS3Storage } from './s3-server';
+import { TUS_PATH, createUpload, patchUpload, tusUpload } from '../uploads/helpers';
+import { S3_TEST_BUCKET, startTestS3, testS3Storage } from './s3-server';
 import type { TestS3 } from './s3-server';
 
 const PART = 5 * 1024 * 1024;
@@ -132,6 +133,39 @@ describe('uploads into the object store', () => {
     await processUpload(tdb.db, { storage, createInspector: null }, id);
     expect((await row(id)).sha256).toBe(sha256(data));
   }, 120_000);
+});
+
+describe('expiry on the object store', () => {
+  it('removes an expired unfinished upload: its row, its objects and its pending multipart upload', async () => {
+    const created = await createUpload(server.url, {
+      cookie: alice.cookie,
+      origin: server.url,
+      length: 2 * PART,
+      metadata: { filename: 'abandon.csv', purpose: 'dataset' },
+    });
+    expect(created.res.status).toBe(201);
+    const id = idOf(created.url!);
+    const patched = await patchUpload(created.url!, { cookie: alice.cookie, origin: server.url, offset: 0, body: randomBytes(100_000) });
+    expect(patched.res.status).toBe(204);
+    expect(await storage.exists(`${id}.info`)).toBe(true);
+    expect(await storage.exists(`${id}.part`)).toBe(true); // less than a part: kept aside
+    const { 'upload-id': multipart } = (await tdb.db
+      .selectFrom('tus_upload_cache')
+      .select('value')
+      .where('key', '=', id)
+      .executeTakeFirstOrThrow()).value as { 'upload-id': string };
+
+    await tdb.db.updateTable('upload').set({ expires_at: new Date(Date.now() - 1000) }).where('id', '=', id).execute();
+    expect(await expireUploads(tdb.db, storage)).toEqual([id]);
+    expect(await tdb.db.selectFrom('upload').select('id').where('id', '=', id).executeTakeFirst()).toBeUndefined();
+    expect(await storage.exists(`${id}.info`)).toBe(false);
+    expect(await storage.exists(`${id}.part`)).toBe(false);
+    expect(await tdb.db.selectFrom('tus_upload_cache').select('key').where('key', '=', id).executeTakeFirst()).toBeUndefined();
+    // The multipart upload was aborted (its parts are not objects: only ListParts sees them).
+    const listed = await fetch(`${s3.endpoint}/${S3_TEST_BUCKET}/${id}?uploadId=${multipart}`);
+    expect(listed.status).toBe(404);
+    expect(await listed.text()).toContain('NoSuchUpload');
+  });
 });
 
 describe('publication and downloads from the object store', () => {
