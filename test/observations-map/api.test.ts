@@ -12,6 +12,8 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
 import type { TestServer } from '../support/server';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { observationMapSchema, publicObservationSchema } from '../../app/domain/observations/openapi.server';
 import { generatePublishedObservations } from './generate';
 
 let t: TestDatabase;
@@ -105,6 +107,17 @@ describe('answers', () => {
     expect(typeof o.author).toBe('string');
     const en = (await (await fetch(`${server.url}/api/v1/observations/${published}?lng=en`)).json()) as Record<string, unknown>;
     expect(en.categoryLabel).toBe('Roads and pavements');
+  });
+
+  it('documented in the OpenAPI document (valid), and the answers match its schemas', async () => {
+    const doc = (await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    const validator = new Validator();
+    expect((await validator.validate(doc as Record<string, unknown>)).valid).toBe(true);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/observations', '/observations/{id}']));
+    for (const q of ['?bbox=4.68,45.55,5.07,45.95&zoom=12', '?bbox=4.8340,45.7660,4.8375,45.7690&zoom=18', '?bbox=4.68,45.55,5.07,45.95&zoom=11&view=list']) {
+      expect(observationMapSchema.safeParse(await (await get(q)).json()).success).toBe(true);
+    }
+    expect(publicObservationSchema.safeParse(await (await fetch(`${server.url}/api/v1/observations/${published}`)).json()).success).toBe(true);
   });
 
   it('not published: 404; unknown or malformed id: 404; retracted: 410', async () => {

@@ -27,6 +27,7 @@ import {
   contractResponseSchemas,
 } from '../contracts/openapi.server';
 import { usagePaths, usageResponseSchemas } from '../usage/openapi.server';
+import { observationPaths, observationResponseSchemas } from '../observations/openapi.server';
 
 type Schema = Record<string, unknown>;
 
@@ -112,6 +113,7 @@ export function openApiDocument(origin: string) {
     ...contributionResponseSchemas,
     ...contractResponseSchemas,
     ...usageResponseSchemas,
+    ...observationResponseSchemas,
   ];
   for (const [id, s] of named) registry.add(s, { id });
   // Request bodies are described as the client sends them (io: 'input': defaults optional).
@@ -237,6 +239,7 @@ export function openApiDocument(origin: string) {
       ...contributionPaths(),
       ...contractPaths(),
       ...usagePaths(),
+      ...observationPaths(),
       '/openapi.json': {
         get: {
           operationId: 'getOpenApiDocument',
