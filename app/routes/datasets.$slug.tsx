@@ -28,9 +28,26 @@ export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: catalogueCss },
 ];
 
+/** The machine-readable representations of a dataset: its page links to them, and announces them in <head>. */
+function apiRepresentations(slug: string) {
+  const s = encodeURIComponent(slug);
+  return [
+    { key: 'apiV1', href: `/api/v1/datasets/${s}`, type: 'application/json' },
+    { key: 'dcatJsonLd', href: `/catalog/datasets/${s}?format=jsonld`, type: 'application/ld+json' },
+    { key: 'dcatTurtle', href: `/catalog/datasets/${s}?format=ttl`, type: 'text/turtle' },
+    { key: 'dcatRdfXml', href: `/catalog/datasets/${s}?format=rdf`, type: 'application/rdf+xml' },
+    { key: 'ckan', href: `/api/3/action/package_show?id=${s}`, type: 'application/json' },
+  ] as const;
+}
+
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.title },
   ...(data && 'description' in data && data.description ? [{ name: 'description', content: data.description }] : []),
+  ...(data?.dataset
+    ? apiRepresentations(data.dataset.slug)
+        .filter((r) => r.key !== 'ckan')
+        .map((r) => ({ tagName: 'link', rel: 'alternate', type: r.type, href: r.href }))
+    : []),
 ];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -397,12 +414,23 @@ export default function DatasetPageView() {
       <section aria-labelledby="api-title">
         <h2 id="api-title">{t('page.api')}</h2>
         <ul>
+          {apiRepresentations(d.slug).map((r) => (
+            <li key={r.key}>
+              <a href={r.href} type={r.type}>
+                {t(`page.apiLinks.${r.key}`)}
+              </a>{' '}
+              <code>{r.type}</code>
+            </li>
+          ))}
           <li>
             <a href={`/datasets/${d.slug}/metadonnees.json`} type="application/json">
               {t('page.apiJson')}
             </a>
           </li>
         </ul>
+        <p className="hint">
+          <Link to="/api">{t('page.apiDocs')}</Link>
+        </p>
       </section>
 
       {signedIn ? (

@@ -156,6 +156,29 @@ describe('dataset page', () => {
     expect((await get('/datasets/nexiste-pas')).status).toBe(404);
   });
 
+  it('links to its API representations, announced as <link rel="alternate">, each answering in its type', async () => {
+    const body = await (await get(`/datasets/${lighting.slug}`)).text();
+    const s = lighting.slug;
+    const wanted = [
+      [`/api/v1/datasets/${s}`, 'application/json'],
+      [`/catalog/datasets/${s}?format=jsonld`, 'application/ld+json'],
+      [`/catalog/datasets/${s}?format=ttl`, 'text/turtle'],
+      [`/api/3/action/package_show?id=${s}`, 'application/json'],
+    ] as const;
+    for (const [href, type] of wanted) {
+      expect(body).toContain(`href="${href.replace(/&/g, '&amp;')}"`);
+      const res = await get(href);
+      expect(res.status, href).toBe(200);
+      expect(res.headers.get('content-type'), href).toContain(type);
+      const text = await res.text();
+      expect(text, href).toMatch(type === 'text/turtle' ? /dcat:Dataset|<http:\/\/www.w3.org\/ns\/dcat#Dataset>/ : /Éclairage public de Lyon/);
+    }
+    expect(body).toMatch(new RegExp(`<link rel="alternate" type="application/ld\\+json" href="/catalog/datasets/${s}\\?format=jsonld"/>`));
+    expect(body).toMatch(new RegExp(`<link rel="alternate" type="text/turtle" href="/catalog/datasets/${s}\\?format=ttl"/>`));
+    expect(body).toMatch(new RegExp(`<link rel="alternate" type="application/json" href="/api/v1/datasets/${s}"/>`));
+    expect(body).toContain('API compatible CKAN (package_show)');
+  });
+
   it('the JSON representation lists the files with absolute download links', async () => {
     const res = await get(`/datasets/${lighting.slug}/metadonnees.json`);
     expect(res.status).toBe(200);
@@ -208,6 +231,40 @@ describe('downloads', () => {
       if (res.status === 200) expect(await res.text()).toBe(CSV);
     });
   }
+
+  it('answers HEAD with the headers of the download and no body, and does not count it', async () => {
+    const before = await t.db.selectFrom('distribution').select('download_count').where('id', '=', lightingCsvId).executeTakeFirstOrThrow();
+    const res = await fetch(`${server.url}${href()}`, { method: 'HEAD', headers: { 'user-agent': 'head-only' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="points-lumineux.csv"/);
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(CSV)));
+    expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
+    expect(res.headers.get('last-modified')).toMatch(/GMT$/);
+    expect(res.headers.get('accept-ranges')).toBe('bytes');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect((await res.arrayBuffer()).byteLength).toBe(0);
+    const ranged = await fetch(`${server.url}${href()}`, { method: 'HEAD', headers: { range: 'bytes=0-9' } });
+    expect(ranged.status).toBe(206);
+    expect(ranged.headers.get('content-range')).toBe(`bytes 0-9/${Buffer.byteLength(CSV)}`);
+    expect(ranged.headers.get('content-length')).toBe('10');
+    expect((await ranged.arrayBuffer()).byteLength).toBe(0);
+    const after = await t.db.selectFrom('distribution').select('download_count').where('id', '=', lightingCsvId).executeTakeFirstOrThrow();
+    expect(after.download_count).toBe(before.download_count);
+  });
+
+  it('answers a multi-range request with the whole file, deliberately (200, no multipart)', async () => {
+    // docs/decisions/014: several ranges are ignored (RFC 9110 allows it), never multipart/byteranges.
+    const res = await get(href(), { range: 'bytes=0-9,20-29' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-range')).toBeNull();
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(CSV)));
+    expect(await res.text()).toBe(CSV);
+    const overlapping = await get(href(), { range: `bytes=${Array.from({ length: 50 }, (_, i) => `${i}-${i + 100}`).join(',')}` });
+    expect(overlapping.status).toBe(200);
+    expect(await overlapping.text()).toBe(CSV);
+  });
 
   it('counts a download once per client and day', async () => {
     const before = await t.db.selectFrom('distribution').select('download_count').where('id', '=', lightingCsvId).executeTakeFirstOrThrow();
