@@ -201,6 +201,52 @@ describe('a reuser of traceable data, and its publisher', () => {
     );
     expect(csv).toContain('Camille Appli');
     expect(csv).toContain(PURPOSE);
+
+    // The organisation's admin creates a token for a delivery program, shown once.
+    await page.goto(`${app.url}/organisations/syndicat-velo/jetons`);
+    await page.getByLabel('Nom de la clé').fill('Programme de livraison');
+    await page.getByRole('button', { name: 'Créer le jeton' }).click();
+    await page.getByText('Choisissez au moins une portée.').waitFor();
+    await page.getByLabel('Nom de la clé').fill('Programme de livraison');
+    await page.getByRole('checkbox', { name: /contribution — / }).check();
+    await page.getByRole('button', { name: 'Créer le jeton' }).click();
+    await page.getByRole('heading', { name: 'Clé « Programme de livraison » créée' }).waitFor();
+    expect(await page.getByLabel('Votre clé').inputValue()).toMatch(/^td_ot_/);
+    await p.assertAccessible();
+    await p.close();
+  });
+
+  it('a signed-in reuser declares a reuse from the dataset page; a bad link is refused first', async () => {
+    const author = await createUserWithSession(app.database.db, {
+      pseudonym: 'Dominique Carto',
+      secret: E2E_SESSION_SECRET,
+    });
+    const p = await openPage(browser);
+    const { page } = p;
+    await p.context.addCookies([
+      { name: author.cookieName, value: author.cookieValue, url: app.url },
+    ]);
+    await page.goto(`${app.url}/datasets/${slug}`);
+    await page.getByText('Aucune réutilisation déclarée pour ce jeu de données.').waitFor();
+    await page.getByRole('link', { name: 'Vous réutilisez ces données ? Déclarez-le' }).click();
+    await waitForUrl(page, /\/reutilisations\/nouvelle\?jeu=/);
+    await page.getByText('Jeu de données déjà indiqué : Stationnements vélo sécurisés.').waitFor();
+    await page.getByLabel('Titre', { exact: true }).fill('Carte des abris vélo');
+    await page.getByLabel('Adresse (lien)').fill('javascript:alert(1)');
+    await page.getByLabel('Type', { exact: true }).selectOption('visualisation');
+    await page.getByRole('button', { name: 'Déclarer une réutilisation' }).click();
+    await page.getByText('Donnez une adresse web commençant par https:// ou http://.').waitFor();
+    await p.assertAccessible();
+    await page.getByLabel('Adresse (lien)').fill('https://carte.example.org/abris');
+    await page.getByRole('button', { name: 'Déclarer une réutilisation' }).click();
+    await waitForUrl(page, /\/reutilisations\/[0-9a-f-]{36}\?info=declaree/);
+    await page.getByText('Merci ! Votre réutilisation est publiée').waitFor();
+    await p.assertAccessible();
+    await page.goto(`${app.url}/datasets/${slug}`);
+    await page.getByRole('link', { name: 'Carte des abris vélo', exact: true }).waitFor();
+    await page.goto(`${app.url}/reutilisations`);
+    await page.getByRole('heading', { level: 2, name: 'Carte des abris vélo' }).waitFor();
+    await p.assertAccessible();
     await p.close();
   });
 });
