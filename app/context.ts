@@ -1,5 +1,6 @@
 // What the Express server hands every loader and action (Remix load context).
 import type { DB } from '#db/client';
+import type { UploadSettings } from './domain/uploads/upload-settings.server';
 import type { ObjectStorage } from './domain/storage/storage.server';
 
 export interface PublicConfig {
@@ -22,6 +23,10 @@ export interface AppContext {
   cspNonce: string;
   /** The client's address as Express saw it (after trusted proxies). */
   clientIp: string;
+  /** Upload limits and chunk size, from the server's configuration (pages with the upload widget). */
+  uploadSettings: UploadSettings;
+  /** Tells the server that PostgreSQL is unreachable (it then answers 503 until it is back). */
+  reportDatabaseUnavailable?: (error: unknown) => void;
 }
 
 declare module '@remix-run/server-runtime' {

@@ -18,10 +18,12 @@ const ABORT_DELAY = 5_000;
 const metDatabaseOutage = new WeakSet<object>();
 
 /** Errors worth logging: not aborted requests, not 4xx answers (wrong method, not found). */
-export function handleError(error: unknown, { request, context }: { request: Request; context: AppLoadContext }) {
+export function handleError(error: unknown, { request, context }: { request: Request; context?: AppLoadContext }) {
   if (isDatabaseUnavailable(error)) {
-    metDatabaseOutage.add(context);
-    context.reportDatabaseUnavailable?.(error);
+    if (context) {
+      metDatabaseOutage.add(context);
+      context.reportDatabaseUnavailable?.(error);
+    }
     return;
   }
   if (request.signal.aborted) return;

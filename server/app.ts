@@ -7,13 +7,16 @@ import express from 'express';
 import type pg from 'pg';
 import { sql } from 'kysely';
 import type { AppContext } from '../app/context';
+import { uploadSettingsFor } from '../app/domain/uploads/upload-settings.server';
 import type { DB } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
+import { DatabaseAvailability, databaseGuard, freeSpaceOf, storageGuard } from './availability';
 import type { Config } from './config';
 import type { Logger } from './logger';
+import { createMetrics } from './metrics';
 import { csrfOriginCheck, refuseCredentialsInUrl, securityHeaders } from './security';
 import { storageOf } from './storage';
-import { mountUploads } from './uploads/index';
+import { UPLOADS_PATH, mountUploads, uploadLimits } from './uploads/index';
 
 /** Where `remix vite:build` wrote the app (REMIX_BUILD_DIR, default build/). */
 export const buildDirectory = () => path.resolve(process.env.REMIX_BUILD_DIR || 'build');
@@ -28,6 +31,8 @@ export interface AppDeps {
   /** Vite's dev middleware in development. */
   viteMiddleware?: express.RequestHandler;
   isShuttingDown?: () => boolean;
+  /** Follows whether PostgreSQL answers (made here when not given). */
+  availability?: DatabaseAvailability;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -36,6 +41,19 @@ export function createApp(deps: AppDeps): express.Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  const availability = deps.availability ?? new DatabaseAvailability(deps.pool, logger);
+  const freeSpace = freeSpaceOf(config.uploadsDir);
+  const metrics = createMetrics({
+    db,
+    pool: deps.pool,
+    logger,
+    build: deps.build,
+    uploadsPath: UPLOADS_PATH,
+    databaseUp: () => availability.isUp,
+    freeStorageBytes: freeSpace,
+    token: config.METRICS_TOKEN,
+  });
+  app.use(metrics.middleware);
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -69,7 +87,12 @@ export function createApp(deps: AppDeps): express.Express {
     }
   });
 
+  app.get('/metrics', metrics.handler);
+
+  // While PostgreSQL is unreachable: a clean 503 for everything that needs it.
+  app.use(databaseGuard(availability));
   app.use(csrfOriginCheck({ publicUrl: config.PUBLIC_URL }));
+  app.use(UPLOADS_PATH, storageGuard({ minFreeBytes: config.STORAGE_MIN_FREE_BYTES, freeSpace, logger }));
 
   // Mount points for features with their own HTTP protocol (tus uploads) go here, before
   // any body parser.
@@ -93,6 +116,7 @@ export function createApp(deps: AppDeps): express.Express {
     sessionSecret: config.SESSION_SECRET ?? '',
     moderationOverdueDays: config.MODERATION_OVERDUE_DAYS,
   };
+  const uploadSettings = uploadSettingsFor({ endpoint: UPLOADS_PATH, chunkBytes: config.UPLOAD_CHUNK_BYTES, limits: uploadLimits(config) });
   app.all(
     '*',
     createRequestHandler({
@@ -104,6 +128,8 @@ export function createApp(deps: AppDeps): express.Express {
         config: publicConfig,
         cspNonce: res.locals.cspNonce as string,
         clientIp: req.ip ?? '',
+        uploadSettings,
+        reportDatabaseUnavailable: (e: unknown) => availability.markDown(e),
       }),
     }),
   );

@@ -30,7 +30,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const user = await requireUser(context, request);
   const t = await getT(request, 'uploads');
-  const settings = getUploadSettings();
+  const settings = getUploadSettings(context);
   return {
     title: `${t('page.title')} — terridata`,
     settings: {

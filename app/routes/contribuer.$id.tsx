@@ -53,7 +53,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const t = await contributionsT(request);
   const { data: refs } = await referencesFor(context, request);
   const working = detail.revisions[0]!;
-  const settings = getUploadSettings();
+  const settings = getUploadSettings(context);
   return {
     pageTitle: detail.kind === 'dataset_update' ? t('contributions:wizard.updateTitle') : t('contributions:wizard.title'),
     contribution: { id: detail.id, kind: detail.kind, state: detail.state, title: detail.title },

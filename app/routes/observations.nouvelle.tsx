@@ -38,7 +38,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(context, request);
   const t = await observationsT(request);
   const lng = await getLanguage(request);
-  const settings = getUploadSettings();
+  const settings = getUploadSettings(context);
   return {
     pageTitle: t('observations:new.title'),
     categories: await listCategories(context.db, lng),

@@ -14,7 +14,6 @@ import type express from 'express';
 import type pg from 'pg';
 import type { DB } from '#db/client';
 import { authenticateUploadRequest } from '../../app/domain/uploads/upload-auth.server';
-import { publishUploadSettings } from '../../app/domain/uploads/upload-settings.server';
 import type { UploadRequester } from '../../app/domain/uploads/upload-auth.server';
 import {
   UploadRefusal,
@@ -91,7 +90,6 @@ export function mountUploads(
       ? new PostgresLocker({ connection: deps.pool.options })
       : new MemoryLocker();
   const requesters = new WeakMap<IncomingMessage, UploadRequester>();
-  publishUploadSettings({ endpoint: UPLOADS_PATH, chunkBytes: config.UPLOAD_CHUNK_BYTES, limits });
 
   const requesterOf = (req: Request): UploadRequester => {
     const node = nodeOf(req);

@@ -1,6 +1,6 @@
-// The upload settings the pages need (limits, chunk size). The tus mount publishes them when
-// the server starts; the Remix build is a separate bundle with its own copy of this module,
-// so they are kept on globalThis under a registered symbol rather than in a module variable.
+// The upload settings the pages need (limits, chunk size), from the server's configuration.
+// They travel in the Remix load context: the Remix build is a separate bundle from the
+// server's code, so a module variable set by the server would not be seen by the routes.
 import { purposeExtensions } from './uploads.schema';
 import type { UploadLimits, UploadPurpose } from './uploads.schema';
 
@@ -13,24 +13,11 @@ export interface UploadSettings {
   extensions: Record<UploadPurpose, readonly string[]>;
 }
 
-const KEY = Symbol.for('terridata.uploadSettings');
 const MiB = 1024 * 1024;
 
-const defaults: UploadSettings = {
-  endpoint: '/uploads/files',
-  chunkBytes: 50 * MiB,
-  maxBytes: { dataset: 10 * 1024 * MiB, photo: 15_000_000 },
-  quotaBytes: 20 * 1024 * MiB,
-  expiryHours: 24,
-  extensions: purposeExtensions,
-};
-
-export function publishUploadSettings(s: {
-  endpoint: string;
-  chunkBytes: number;
-  limits: UploadLimits;
-}): void {
-  (globalThis as Record<symbol, unknown>)[KEY] = {
+/** The settings the server's configuration gives (server/app.ts puts them in the load context). */
+export function uploadSettingsFor(s: { endpoint: string; chunkBytes: number; limits: UploadLimits }): UploadSettings {
+  return {
     endpoint: s.endpoint,
     // Never more than 50 MiB per PATCH: a proxy's body limit or a restart costs one chunk at most.
     chunkBytes: Math.min(s.chunkBytes, 50 * MiB),
@@ -38,9 +25,9 @@ export function publishUploadSettings(s: {
     quotaBytes: s.limits.quotaBytes,
     expiryHours: s.limits.expiryMs / 3_600_000,
     extensions: purposeExtensions,
-  } satisfies UploadSettings;
+  };
 }
 
-export function getUploadSettings(): UploadSettings {
-  return ((globalThis as Record<symbol, unknown>)[KEY] as UploadSettings | undefined) ?? defaults;
+export function getUploadSettings(context: { uploadSettings: UploadSettings }): UploadSettings {
+  return context.uploadSettings;
 }
