@@ -245,6 +245,7 @@ export default function ObservationsMapPage() {
     [labels, communeNames], // eslint-disable-line react-hooks/exhaustive-deps
   );
   const clusterTitle = useCallback((count: number) => t('publicMap.clusterTitle', { count }), [t]);
+  const zoomLabels = useMemo(() => ({ zoomIn: t('publicMap.zoomIn'), zoomOut: t('publicMap.zoomOut') }), [t]);
 
   const newest: PointProps[] = (list.data?.features ?? data.newest).map((f) => f.properties as PointProps);
   const selectedCategories = new Set((filters.category ?? '').split(',').filter(Boolean));
@@ -373,6 +374,7 @@ export default function ObservationsMapPage() {
               onView={onView}
               onSelect={select}
               clusterTitle={clusterTitle}
+              zoomLabels={zoomLabels}
               pointTitle={pointTitle}
             />
           </div>

@@ -80,9 +80,9 @@ describe('the public map of observations', () => {
       if (r.url().includes('/api/v1/observations?')) failed.push(r.failure()?.errorText ?? '');
     });
     const map = page.getByTestId('public-map');
-    await map.getByRole('button', { name: 'Zoom in' }).click();
+    await map.getByRole('button', { name: 'Zoomer', exact: true }).click();
     await page.waitForTimeout(400);
-    await map.getByRole('button', { name: 'Zoom in' }).click();
+    await map.getByRole('button', { name: 'Zoomer', exact: true }).click();
     await expect.poll(() => failed.length, { timeout: 10_000 }).toBeGreaterThan(0);
     expect(failed.join(' ')).toMatch(/ABORTED|cancel/i);
     await page.unroute('**/api/v1/observations?*');
@@ -123,7 +123,7 @@ describe('the public map of observations', () => {
     await page.getByRole('link', { name: 'Liste' }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/vue=liste/);
-    expect(await page.getByTestId('public-map').isVisible()).toBe(false);
+    await expect.poll(() => page.getByTestId('public-map').isVisible()).toBe(false);
     const item = page.locator(`li[data-observation-id="${known}"]`);
     await item.waitFor();
     await item.getByRole('button', { name: /Détail/ }).focus();

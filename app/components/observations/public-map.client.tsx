@@ -31,6 +31,7 @@ export interface PublicMapProps {
   onView: (v: MapView) => void;
   onSelect: (id: string) => void;
   clusterTitle: (count: number) => string;
+  zoomLabels: { zoomIn: string; zoomOut: string };
   pointTitle: (f: Extract<MapFeature['properties'], { kind: 'observation' }>) => string;
 }
 
@@ -48,7 +49,9 @@ export default function PublicObservationMap(props: PublicMapProps) {
       const L = ((mod as unknown as { default?: typeof Leaflet }).default ?? mod) as typeof Leaflet;
       if (disposed || !ref.current) return;
       const { tileUrl, outlines, initialCenter, initialZoom } = latest.current;
-      const map = L.map(ref.current, { attributionControl: Boolean(tileUrl), zoomControl: true, scrollWheelZoom: true, maxZoom: 19, minZoom: 8 });
+      const map = L.map(ref.current, { attributionControl: Boolean(tileUrl), zoomControl: false, scrollWheelZoom: true, maxZoom: 19, minZoom: 8 });
+      const { zoomIn, zoomOut } = latest.current.zoomLabels;
+      L.control.zoom({ zoomInTitle: zoomIn, zoomOutTitle: zoomOut }).addTo(map);
       if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
       L.geoJSON(outlines as GeoJSON.FeatureCollection, {
         style: { color: '#1d4ed8', weight: 1, fillOpacity: 0.04 },
