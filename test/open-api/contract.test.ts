@@ -374,6 +374,34 @@ describe('real answers against the documented schemas', () => {
     await call('get', `/contributions/${draft!.id as string}`, { cookie: me, expect: 404 });
   });
 
+  it('never answers hostile parameters with a 500 on any documented GET, errors as problem+json', async () => {
+    const hostile = new URLSearchParams({
+      rows: '100000',
+      start: '-5',
+      limit: '100000',
+      page: '-5',
+      cursor: 'nonsense',
+      q: 'title:(a OR b) AND "x !',
+      fq: 'nonsense:"x',
+      sort: 'drop table desc',
+    }).toString();
+    for (const [template, ops] of Object.entries(doc.paths)) {
+      if (!ops.get) continue;
+      for (const id of [UNKNOWN, 'x'.repeat(3000), encodeURIComponent("'; select 1; --")]) {
+        const p = `/api/v1${template.replace(/\{[^}]*\}/g, id)}?${hostile}`;
+        for (const cookie of [undefined, member.cookie]) {
+          const res = await fetch(`${server.url}${p}`, { headers: cookie ? { cookie } : {} });
+          expect(res.status, `${template} ${id.slice(0, 20)}`).toBeLessThan(500);
+          if (res.status >= 400)
+            expect(res.headers.get('content-type'), `${template} ${res.status}`).toMatch(
+              /application\/problem\+json/,
+            );
+        }
+        if (!template.includes('{')) break;
+      }
+    }
+  });
+
   it('every other documented operation answers an anonymous call as documented', async () => {
     const rest: string[] = [];
     for (const [template, ops] of Object.entries(doc.paths)) {

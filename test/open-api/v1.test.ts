@@ -171,6 +171,9 @@ describe('bad input', () => {
       '/api/v1/communes?x=%00',
       '/api/v1/licences?limit=-1',
       '/api/v1/themes?cursor=x',
+      // CKAN-style parameters sent to the JSON API by mistake.
+      `/api/v1/datasets?rows=100000&start=-5&sort=nonsense&fq=${encodeURIComponent('nonsense:"x')}`,
+      '/api/v1/organisations?rows=100000&start=-5&sort=drop',
     ];
     for (const p of cases) {
       const res = await get(p);
@@ -181,6 +184,36 @@ describe('bad input', () => {
     expect((await get('/api/v1/datasets?limit=100000')).status).toBe(400);
     expect((await get('/api/v1/datasets?cursor=nonsense')).status).toBe(400);
     expect((await get('/api/v1/datasets/unknown')).status).toBe(404);
+  });
+});
+
+describe('bad input: Accept', () => {
+  it('answers an Accept it cannot serve with 406 and the format it serves', async () => {
+    for (const p of [
+      '/api/v1/datasets',
+      `/api/v1/datasets/${published[0]!.slug}`,
+      '/api/v1/organisations',
+      '/api/v1/communes',
+      '/api/v1/licences',
+      '/api/v1/themes',
+      '/api/v1/openapi.json',
+    ]) {
+      for (const accept of ['text/html', 'application/xml', 'text/csv, application/json;q=0']) {
+        const res = await get(p, { accept });
+        expect(res.status, `${p} ${accept}`).toBe(406);
+        expect(res.headers.get('content-type')).toMatch(/application\/problem\+json/);
+        const body = (await res.json()) as { formats: { type: string }[] };
+        expect(body.formats).toEqual([{ type: 'application/json' }]);
+      }
+      // What browsers and JSON clients send is served.
+      for (const accept of [
+        'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+        'application/json',
+        'application/*',
+        '',
+      ])
+        expect((await get(p, { accept })).status, `${p} ${accept}`).toBe(200);
+    }
   });
 });
 

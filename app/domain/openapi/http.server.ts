@@ -23,18 +23,47 @@ export function parseQuery<T extends z.ZodType>(
   );
 }
 
+// Whether the Accept header admits JSON: no header, application/json, application/*, any
+// type, or a type with a +json suffix, at a q above 0.
+export function acceptsJson(accept: string | null): boolean {
+  if (!accept || !accept.trim()) return true;
+  return accept
+    .split(',')
+    .slice(0, 50)
+    .some((part) => {
+      const [range = '', ...params] = part.trim().toLowerCase().split(';');
+      const q = params.map((x) => x.trim()).find((x) => x.startsWith('q='));
+      if (q && !(Number(q.slice(2)) > 0)) return false;
+      const r = range.trim();
+      return (
+        r === 'application/json' || r === 'application/*' || r === '*/*' || r.endsWith('+json')
+      );
+    });
+}
+
+/** 406 with the one format served, for an Accept that admits no JSON. */
+export const notAcceptable = () =>
+  problem(
+    406,
+    'Not Acceptable',
+    'This API answers in JSON only: send Accept: application/json (or none). / Cette API ne répond qu’en JSON.',
+    { formats: [{ type: 'application/json' }] },
+    { Vary: 'Accept' },
+  );
+
 export function jsonWithEtag(
   request: Request,
   data: unknown,
   init: { status?: number; maxAge?: number } = {},
 ): Response {
+  if (!acceptsJson(request.headers.get('accept'))) return notAcceptable();
   const body = JSON.stringify(data);
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
   const headers = {
     ETag: etag,
     'Cache-Control': `public, max-age=${init.maxAge ?? 60}`,
     'Access-Control-Allow-Origin': '*',
-    Vary: 'Accept-Encoding',
+    Vary: 'Accept, Accept-Encoding',
   };
   const inm = request.headers.get('if-none-match');
   if (inm && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*'))
