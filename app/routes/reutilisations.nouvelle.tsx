@@ -23,6 +23,7 @@ import type { Translate } from '~/domain/identity/identity.schema';
 import { requireUser } from '~/domain/identity/permissions.server';
 import { REUSE_IMAGE_MAX_BYTES, reuseKinds, reuseSchema } from '~/domain/reuses/reuses.schema';
 import { ReuseError, declareReuse, resolveDatasets } from '~/domain/reuses/reuses.server';
+import { consumeRateLimit } from '~/domain/security/rate-limit.server';
 import { getT } from '~/i18n/i18n.server';
 
 // /reutilisations/nouvelle[?jeu=slug] — declare a reuse: title, link (http or https only),
@@ -67,6 +68,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   const submission = parseWithZod(formData, { schema: reuseSchema(t) });
   if (submission.status !== 'success') return data({ result: submission.reply() }, { status: 400 });
+  // Each declaration notifies publishers: a person declares at most 20 reuses a day.
+  const limit = await consumeRateLimit(context.db, `reuse:${user.id}`, {
+    limit: 20,
+    windowSeconds: 86_400,
+  });
+  if (!limit.allowed) {
+    return data(
+      { result: submission.reply({ formErrors: [t('reuses:reuse.errors.tooMany')] }) },
+      { status: 429, headers: { 'Retry-After': String(limit.retryAfter) } },
+    );
+  }
   const file = formData.get('image');
   const image =
     file instanceof File && file.size > 0 ? Buffer.from(await file.arrayBuffer()) : null;

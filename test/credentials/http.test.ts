@@ -721,6 +721,42 @@ async function createModeratorSession(): Promise<SignedInTestUser> {
   return s;
 }
 
+describe('reuse declarations are limited', () => {
+  it('to 20 a day per person (each one notifies publishers): the 21st is refused with 429', async () => {
+    const busy = await createUserWithSession(t.db, { pseudonym: 'Très active' });
+    const form = (i: number) => {
+      const f = new FormData();
+      for (const [k, v] of Object.entries({
+        title: `Réutilisation ${i}`,
+        url: `https://exemple.org/${i}`,
+        kind: 'other',
+        datasets: open.slug,
+      }))
+        f.append(k, v);
+      return f;
+    };
+    const send = (i: number) =>
+      fetch(`${server.url}/reutilisations/nouvelle`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: busy.cookie, origin: server.url },
+        body: form(i),
+      });
+    for (let i = 1; i <= 20; i++) expect((await send(i)).status).toBe(302);
+    const refused = await send(21);
+    expect(refused.status).toBe(429);
+    expect(await refused.text()).toContain(
+      'Vous avez déclaré beaucoup de réutilisations aujourd’hui',
+    );
+    const n = await t.db
+      .selectFrom('reuse')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('author_id', '=', busy.user.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(n.n)).toBe(20);
+  });
+});
+
 describe('usage for a person who published as an individual', () => {
   it('shows the downloads of their own datasets only, at /compte/usage, with the CSV', async () => {
     const author = await createUserWithSession(t.db, { pseudonym: 'Autrice individuelle' });
