@@ -96,6 +96,39 @@ function DateField({ meta, label, hint }: { meta: Meta; label: string; hint?: st
   );
 }
 
+/** Due dates typed as one line (the schema splits them); shown back as typed, or joined. */
+function DatesField({ meta, label, hint }: { meta: Meta; label: string; hint: string }) {
+  const hintId = `${meta.id}-hint`;
+  const initial = meta.initialValue as unknown;
+  const value = Array.isArray(initial)
+    ? initial.join(', ')
+    : typeof initial === 'string'
+      ? initial
+      : '';
+  const describedBy = [hintId, meta.errors?.length ? meta.errorId : undefined]
+    .filter(Boolean)
+    .join(' ');
+  return (
+    <div>
+      <label htmlFor={meta.id}>{label}</label>
+      <p id={hintId} className="hint">
+        {hint}
+      </p>
+      <input
+        type="text"
+        id={meta.id}
+        name={meta.name}
+        form={meta.formId}
+        defaultValue={value}
+        key={meta.key}
+        aria-invalid={meta.errors?.length ? true : undefined}
+        aria-describedby={describedBy}
+      />
+      <FieldError meta={meta} />
+    </div>
+  );
+}
+
 const newObligation = {
   datasetTitle: '',
   frequency: 'monthly',
@@ -161,7 +194,7 @@ export default function NewContract() {
                 label={t('form.firstDueOn')}
                 hint={t('form.firstDueOnHint')}
               />
-              <TextField
+              <DatesField
                 meta={o.dueDates as unknown as Meta}
                 label={t('form.dueDates')}
                 hint={t('form.dueDatesHint')}

@@ -46,9 +46,10 @@ export async function makeOrg(
   db: DB,
   kind: 'public_body' | 'business' | 'association',
   name?: string,
+  opts: { secret?: string } = {},
 ): Promise<TestOrg> {
   const tag = randomBytes(3).toString('hex');
-  const admin = await createUserWithSession(db);
+  const admin = await createUserWithSession(db, { secret: opts.secret });
   const org = await db
     .insertInto('organization')
     .values({
