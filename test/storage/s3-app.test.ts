@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceLists } from '../../app/domain/contributions/contributions.schema';
@@ -19,6 +20,9 @@ import { publishApprovedContribution } from '../../app/domain/moderation/publish
 import type { ObjectStorage } from '../../app/domain/storage/storage.server';
 import { processUpload } from '../../app/domain/uploads/process-upload.server';
 import { expireUploads } from '../../app/domain/uploads/uploads.server';
+import { submitObservation } from '../../app/domain/observations/observations.server';
+import { processObservationPhoto } from '../../app/domain/observations/photos.server';
+import { citizen, keyT, seedReference, validFields } from '../observations/helpers';
 import { buildDirectory } from '../../server/app';
 import { createUserWithSession, TEST_SESSION_SECRET } from '../support/auth';
 import type { SignedInTestUser } from '../support/auth';
@@ -191,6 +195,34 @@ describe('publication and downloads from the object store', () => {
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toMatch(/^bytes 4-9\//);
     expect(await part.text()).toBe('valeur');
+  });
+});
+
+describe('observation photos on the object store', () => {
+  it('checks and re-encodes a photo from the store, deletes the original there, and serves the copy', async () => {
+    await seedReference(tdb.db);
+    const original = await sharp({ create: { width: 90, height: 60, channels: 3, background: '#2e86c1' } })
+      .jpeg()
+      .withExif({ IFD0: { Make: 'TestCam', Model: 'Spy 3000' } })
+      .toBuffer();
+    const author = await citizen(tdb.db);
+    const r = await tusUpload(server.url, original, {
+      cookie: author.cookie,
+      metadata: { filename: 'photo.jpg', purpose: 'photo', filetype: 'image/jpeg' },
+    });
+    expect(r.error).toBeNull();
+    const uploadId = idOf(r.url!);
+    const { id } = await submitObservation(tdb.db, { id: author.user.id }, validFields({ photoUploadId: uploadId }), { t: keyT, storage });
+    expect(await processObservationPhoto(tdb.db, { storage }, id)).toBe('ready');
+    expect(await storage.exists(uploadId)).toBe(false); // the original, with its EXIF, is gone
+    expect(await storage.exists(`${uploadId}.info`)).toBe(false);
+    const { photo_key } = await tdb.db.selectFrom('observation').select('photo_key').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(await storage.exists(photo_key!)).toBe(true);
+    const res = await fetch(`${server.url}/observations/${id}/photo`, { headers: { Cookie: author.cookie } });
+    expect(res.status).toBe(200);
+    const served = Buffer.from(await res.arrayBuffer());
+    expect((await sharp(served).metadata()).exif).toBeUndefined();
+    expect(served.includes(Buffer.from('TestCam'))).toBe(false);
   });
 });
 
