@@ -7,6 +7,7 @@ import { seedDemoLedger } from '../app/domain/reputation/seed.server';
 import { seedObservationCategories } from '../app/domain/observations/observations.server';
 import { seedDemoCatalogue } from '../app/domain/catalogue/demo-seed.server';
 import type { ObjectStorage } from '../app/domain/storage/storage.server';
+import { seedDemoContract } from '../app/domain/contracts/demo-seed.server';
 import type { DB } from './client';
 
 /** What some demo steps need besides the database (the store for files they publish). */
@@ -17,7 +18,9 @@ export interface SeedContext {
 export type SeedStep = { name: string; run: (db: DB, ctx: SeedContext) => Promise<void> };
 
 // Identity first: the demo accounts and organisations later steps refer to.
-const steps: SeedStep[] = [{ name: 'identity: demo organisations and accounts', run: seedIdentityDemo }];
+const steps: SeedStep[] = [
+  { name: 'identity: demo organisations and accounts', run: seedIdentityDemo },
+];
 
 /**
  * Reference data every installation needs (not demo data): seeded at every start, never
@@ -33,7 +36,10 @@ export async function seedReferenceData(db: DB): Promise<void> {
 }
 
 export async function databaseIsEmpty(db: DB): Promise<boolean> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return row.n === 0;
 }
 
@@ -51,4 +57,9 @@ steps.push({
   run: async (db, ctx) => {
     if (ctx.storage) await seedDemoCatalogue(db, { storage: ctx.storage });
   },
+});
+// Contracts: a public contract of the Métropole with the demo partner, with an open-data clause.
+steps.push({
+  name: 'contracts: demo contract with an open-data clause',
+  run: (db) => seedDemoContract(db),
 });
