@@ -84,6 +84,7 @@ async function call(
     body?: unknown;
     rawBody?: string;
     origin?: string;
+    accept?: string;
     expect: number;
     operationId?: string;
   },
@@ -98,7 +99,7 @@ async function call(
   const res = await fetch(url, {
     method: method.toUpperCase(),
     headers: {
-      accept: 'application/json',
+      accept: opts.accept ?? 'application/json',
       origin: opts.origin ?? server.url,
       ...(opts.cookie ? { cookie: opts.cookie } : {}),
       ...(opts.body !== undefined || opts.rawBody !== undefined
@@ -243,6 +244,8 @@ describe('real answers against the documented schemas', () => {
       expect: 200,
     });
     await call('get', '/datasets?limit=100000', { expect: 400 });
+    await call('get', '/datasets', { accept: 'text/html', expect: 406 });
+    await call('get', '/openapi.json', { accept: 'application/xml', expect: 406 });
     await call('get', '/datasets?cursor=nonsense', { expect: 400 });
     await call('get', `/datasets/${dataset.slug}`, { expect: 200, operationId: 'getDataset' });
     await call('get', `/datasets/${dataset.datasetId}`, { expect: 200 });

@@ -90,6 +90,10 @@ const ok = (ref: string, description: string) => ({
     content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
   },
   '304': { description: 'Not modified (If-None-Match matched the ETag)' },
+  '406': {
+    description: 'The Accept header admits no JSON (`formats` lists what is served)',
+    content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+  },
 });
 
 export function openApiDocument(origin: string) {
@@ -249,6 +253,7 @@ export function openApiDocument(origin: string) {
               description: 'OpenAPI 3.1',
               content: { 'application/json': { schema: { type: 'object' } } },
             },
+            '406': ok('Problem', '')['406'],
           },
         },
       },
