@@ -255,6 +255,11 @@ describe('OpenAPI', () => {
     expect(html).toContain('API ouvertes');
     expect(html).toMatch(/GET (<!-- -->)?\/datasets\/{idOrSlug}<\/code>/);
     expect(html).toContain('/api/3/action/');
+    // The signed-in routes too, with their method, body and how to authenticate.
+    expect(html).toContain('POST /contributions</code>');
+    expect(html).toContain('PATCH /contributions/{id}</code>');
+    expect(html).toContain('DraftMetadata');
+    expect(html).toContain('Authorization: Bearer');
     expect(html).not.toMatch(/<script[^>]+src="https?:\/\//);
   });
 });
