@@ -98,8 +98,7 @@ export async function serverVersion(url: string): Promise<{ text: string; major:
  * PG_BIN_DIR when set (and only there), else Debian's /usr/lib/postgresql/<major>/bin, else
  * the PATH. The embedded PostgreSQL package ships no client tools.
  */
-export function findPgTool(tool: 'pg_dump' | 'pg_restore', major: number): { path: string; version: string } {
-  const explicit = process.env.PG_BIN_DIR;
+export function findPgTool(tool: 'pg_dump' | 'pg_restore', major: number, explicit: string | undefined): { path: string; version: string } {
   const candidates = explicit ? [path.join(explicit, tool)] : [`/usr/lib/postgresql/${major}/bin/${tool}`, tool];
   const found: string[] = [];
   for (const candidate of candidates) {

@@ -84,7 +84,7 @@ main(async () => {
   const database = await openConfiguredDatabase(config, (m) => console.log(m));
   try {
     const version = await serverVersion(database.url);
-    const pgDump = findPgTool('pg_dump', version.major);
+    const pgDump = findPgTool('pg_dump', version.major, config.PG_BIN_DIR);
     await mkdir(out, { recursive: true });
     console.log(`dumping the database (PostgreSQL ${version.text}) with ${pgDump.path}…`);
     try {

@@ -112,7 +112,7 @@ main(async () => {
   const database = await openConfiguredDatabase(config, (m) => console.log(m));
   try {
     const version = await serverVersion(database.url);
-    const pgRestore = findPgTool('pg_restore', version.major);
+    const pgRestore = findPgTool('pg_restore', version.major, config.PG_BIN_DIR);
     const empty = await databaseIsEmpty(database.url);
     if (!empty && !force) throw new BackupError('the database is not empty: restore into an empty database, or pass --force (its objects are then dropped)');
     console.log(`restoring the database (PostgreSQL ${version.text}; dumped from ${manifest.database.serverVersion}) with ${pgRestore.path}…`);

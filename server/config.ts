@@ -49,6 +49,8 @@ export const configSchema = z.object({
   STORAGE_MIN_FREE_BYTES: int(1024 ** 3),
   // When set, GET /metrics requires `Authorization: Bearer <METRICS_TOKEN>`.
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // Backups (npm run backup / restore): where pg_dump and pg_restore of the server's major version are.
+  PG_BIN_DIR: z.string().min(1).optional(),
   // Moderation queue: working days (weekends and French public holidays excluded) before an item is overdue.
   MODERATION_OVERDUE_DAYS: z.coerce.number().int().min(1).max(99).default(3),
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
