@@ -583,6 +583,13 @@ export interface Sessions {
   user_id: string;
 }
 
+export interface ShortcutPreference {
+  enabled: Generated<boolean>;
+  keys: Generated<Json>;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface Territory {
   bbox: number[] | null;
   boundary: Json | null;
@@ -713,6 +720,7 @@ export interface DB {
   review_task: ReviewTask;
   revision_upload: RevisionUpload;
   sessions: Sessions;
+  shortcut_preference: ShortcutPreference;
   territory: Territory;
   theme: Theme;
   traceable_download: TraceableDownload;

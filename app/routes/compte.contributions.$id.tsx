@@ -10,6 +10,7 @@ import { ContributionError, getContributionFor, withdrawContribution } from '~/d
 import { contributionsT, refusalMessage } from '~/domain/contributions/http.server';
 import { editableStates, isLegal } from '~/domain/contributions/state-machine';
 import type { RouteHandle } from '~/domain/identity/access';
+import { mailingFor } from '~/domain/identity/http.server';
 import { requireUser } from '~/domain/identity/session.server';
 import { Thread } from '~/components/moderation/moderation-ui';
 import { listThread, MAX_COMMENT_LENGTH, postMessage, publicationOf, ThreadError } from '~/domain/moderation/thread.server';
@@ -39,7 +40,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const t = await contributionsT(request);
   if (form.get('intent') === 'comment') {
     try {
-      await postMessage(context.db, user.id, params.id ?? '', form.get('body'));
+      await postMessage(context.db, user.id, params.id ?? '', form.get('body'), { baseUrl: (await mailingFor(context, request)).baseUrl });
       return data({ sent: true as const });
     } catch (e) {
       if (e instanceof ThreadError) {

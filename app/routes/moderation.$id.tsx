@@ -10,11 +10,14 @@ import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import leafletCss from 'leaflet/dist/leaflet.css?url';
 import { FileReport } from '~/components/contributions/file-report';
-import { CsvPreviewTable, GeoPreview, Thread, useShortcuts } from '~/components/moderation/moderation-ui';
+import { CsvPreviewTable, GeoPreview, keyOf, ShortcutsPanel, Thread, useShortcuts } from '~/components/moderation/moderation-ui';
+import { shortcutActions } from '~/domain/moderation/shortcuts.schema';
+import { getShortcutSettings } from '~/domain/moderation/shortcuts.server';
 import { communeOutlines } from '~/domain/catalogue/dataset-page.server';
 import { loadReferenceData } from '~/domain/contributions/reference.server';
 import { rejectionReasons } from '~/domain/contributions/state-machine';
 import type { RouteHandle } from '~/domain/identity/access';
+import { mailingFor } from '~/domain/identity/http.server';
 import { claimNextContribution, ModerationError, releaseClaim } from '~/domain/moderation/moderation.server';
 import { claimContribution, decide, decisionSchema, getReviewItem, moderationStatus, requireModeratorScopes } from '~/domain/moderation/queue.server';
 import { listThread, MAX_COMMENT_LENGTH, postMessage, ThreadError } from '~/domain/moderation/thread.server';
@@ -49,7 +52,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   // The commune outlines under a GeoJSON preview (only when there is one).
   const hasMap = item.revisions[0]?.files.some((f) => f.preview?.kind === 'geojson') ?? false;
   const outlines = hasMap ? await communeOutlines(context.db, item.communes) : { type: 'FeatureCollection' as const, features: [] };
-  return { item, thread, isAdmin: m.isAdmin, communes: refs.communes, themes: refs.themes, max: MAX_COMMENT_LENGTH, observation, outlines };
+  const shortcuts = await getShortcutSettings(context.db, m.id);
+  return { item, thread, isAdmin: m.isAdmin, communes: refs.communes, themes: refs.themes, max: MAX_COMMENT_LENGTH, observation, outlines, shortcuts };
 }
 
 type ActionData = { error?: string; field?: 'reasonCode' | 'comment'; threadError?: string; sent?: boolean };
@@ -66,7 +70,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       return redirect(`/moderation/${id}`);
     }
     if (intent === 'release') {
-      await releaseClaim(context.db, m, id);
+      await releaseClaim(context.db, m, id, { baseUrl: (await mailingFor(context, request)).baseUrl });
       return redirect(`/moderation/${id}?fait=released`);
     }
     if (intent === 'next') {
@@ -75,7 +79,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     }
     if (intent === 'comment') {
       try {
-        await postMessage(context.db, m.id, id, form.get('body'));
+        await postMessage(context.db, m.id, id, form.get('body'), { baseUrl: (await mailingFor(context, request)).baseUrl });
         return data<ActionData>({ sent: true });
       } catch (e) {
         if (e instanceof ThreadError) {
@@ -103,7 +107,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 export default function ReviewScreen() {
   const { t, i18n } = useTranslation('moderation');
   const tc = useTranslation('contributions').t;
-  const { item: c, thread, isAdmin, communes, themes, max, observation, outlines } = useLoaderData<typeof loader>();
+  const { item: c, thread, isAdmin, communes, themes, max, observation, outlines, shortcuts } = useLoaderData<typeof loader>();
   const actionData = useActionData<ActionData>();
   const [params] = useSearchParams();
   const done = params.get('fait');
@@ -112,16 +116,16 @@ export default function ReviewScreen() {
   const [decision, setDecision] = useState<'approve' | 'reject' | 'request_changes'>('approve');
   const fmt = new Intl.DateTimeFormat(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' });
   const dateFmt = new Intl.DateTimeFormat(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
-  const shortcuts = useMemo(
+  const bindings = useMemo(
     () => ({
-      a: { check: 'decision-approve', focus: 'decision-submit' },
-      r: { check: 'decision-reject', focus: 'decision-reason' },
-      m: { check: 'decision-request_changes', focus: 'decision-comment' },
-      n: { submit: 'next-form' },
+      approve: { check: 'decision-approve', focus: 'decision-submit' },
+      reject: { check: 'decision-reject', focus: 'decision-reason' },
+      changes: { check: 'decision-request_changes', focus: 'decision-comment' },
+      next: { submit: 'next-form' },
     }),
     [],
   );
-  useShortcuts(shortcuts);
+  useShortcuts(bindings, shortcuts);
   const current = c.revisions[0];
   const md = (current?.metadata ?? {}) as Record<string, unknown>;
   const communeName = (code: string) => communes.find((x) => x.code === code)?.name ?? (code === '200046977' ? 'Métropole de Lyon' : code);
@@ -187,7 +191,7 @@ export default function ReviewScreen() {
                     value={a}
                     checked={decision === a}
                     onChange={() => setDecision(a)}
-                    aria-keyshortcuts={a === 'approve' ? 'a' : a === 'reject' ? 'r' : 'm'}
+                    aria-keyshortcuts={keyOf(shortcuts, a === 'approve' ? 'approve' : a === 'reject' ? 'reject' : 'changes')}
                   />{' '}
                   {t(`decision.${a}`)}
                 </label>
@@ -242,12 +246,13 @@ export default function ReviewScreen() {
         ) : null}
         <Form method="post" id="next-form">
           <input type="hidden" name="intent" value="next" />
-          <button type="submit" className="secondary" aria-keyshortcuts="n">
+          <button type="submit" className="secondary" aria-keyshortcuts={keyOf(shortcuts, 'next')}>
             {t('queue.reviewNext')}
           </button>
         </Form>
-        <p className="hint">{t('queue.shortcuts')}</p>
       </section>
+
+      <ShortcutsPanel settings={shortcuts} back={`/moderation/${c.id}`} actions={shortcutActions} />
 
       <section aria-labelledby="contributor-title" className="card">
         <h2 id="contributor-title">{t('review.contributor')}</h2>

@@ -6,7 +6,8 @@ import { data, redirect } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation } from '@remix-run/react';
 import { useMemo } from 'react';
 import { useTranslation } from 'react-i18next';
-import { AgeBadge, LiveCounts, useShortcuts } from '~/components/moderation/moderation-ui';
+import { AgeBadge, keyOf, LiveCounts, ShortcutsPanel, useShortcuts } from '~/components/moderation/moderation-ui';
+import { getShortcutSettings } from '~/domain/moderation/shortcuts.server';
 import { loadReferenceData } from '~/domain/contributions/reference.server';
 import { rejectionReasons } from '~/domain/contributions/state-machine';
 import type { RouteHandle } from '~/domain/identity/access';
@@ -39,11 +40,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const filters = parseQueueFilters(url.searchParams);
   const overdueAfter = context.config.moderationOverdueDays ?? DEFAULT_OVERDUE_DAYS;
   const lng = await getLanguage(request);
-  const [queue, counts, refs, t] = await Promise.all([
+  const [queue, counts, refs, t, shortcuts] = await Promise.all([
     listQueue(context.db, m, filters, { overdueAfter }),
     queueCounts(context.db, m),
     loadReferenceData(context.db, lng),
     getT(request, 'moderation'),
+    getShortcutSettings(context.db, m.id),
   ]);
   return {
     title: t('queue.title'),
@@ -58,6 +60,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     nothingNext: url.searchParams.get('vide') === '1',
     search: url.search,
     states: queueStates,
+    shortcuts,
   };
 }
 
@@ -155,8 +158,8 @@ export default function ModerationQueue() {
   const f = d.filters;
   const fmt = new Intl.DateTimeFormat(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Europe/Paris' });
   const isTasks = f.state === 'tasks' || f.state === 'report' || f.state === 'audit';
-  const shortcuts = useMemo(() => ({ n: { submit: 'review-next' } }), []);
-  useShortcuts(shortcuts);
+  const bindings = useMemo(() => ({ next: { submit: 'review-next' } }), []);
+  useShortcuts(bindings, d.shortcuts);
   const communeName = (code: string) => d.communes.find((c) => c.code === code)?.name ?? (code === '200046977' ? 'Métropole' : code);
   const reasonLabel = (code: string) => (code.startsWith('already_') ? t('errors.already', { state: tc(`states.${code.slice(8)}`) }) : t(`errors.${code}`));
 
@@ -164,7 +167,6 @@ export default function ModerationQueue() {
     <div className="stack wide">
       <h1>{t('queue.title')}</h1>
       <p>{t('queue.intro', { days: d.overdueAfter })}</p>
-      <p className="hint">{t('queue.shortcuts')}</p>
       <LiveCounts initial={d.counts} />
 
       <Form method="post" id="review-next">
@@ -172,7 +174,7 @@ export default function ModerationQueue() {
         <input type="hidden" name="back" value={d.search} />
         {isTasks ? <input type="hidden" name="tasks" value="1" /> : null}
         {f.kind ? <input type="hidden" name="kind" value={f.kind} /> : null}
-        <button type="submit" disabled={busy} aria-keyshortcuts="n">
+        <button type="submit" disabled={busy} aria-keyshortcuts={keyOf(d.shortcuts, 'next')}>
           {isTasks ? t('queue.reviewNextTasks') : t('queue.reviewNext')}
         </button>
       </Form>
@@ -462,6 +464,7 @@ export default function ModerationQueue() {
           ) : null}
         </>
       )}
+      <ShortcutsPanel settings={d.shortcuts} back={`/moderation${d.search}`} actions={['next']} />
     </div>
   );
 }

@@ -1,11 +1,17 @@
 // Pieces shared by the moderation screens and the contributor's side: live counts, age
 // badges, keyboard shortcuts, the conversation thread, the CSV and GeoJSON previews. Everything
 // coming from users or files is rendered as React text (escaped), never as HTML.
+import { getFormProps } from '@conform-to/react';
+import type { SubmissionResult } from '@conform-to/react';
 import { useQuery } from '@tanstack/react-query';
-import { Form } from '@remix-run/react';
+import { Form, Link } from '@remix-run/react';
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { CatalogueMap } from '~/components/catalogue/CatalogueMap';
+import { CheckboxField, FormErrors, TextField } from '~/components/identity/fields';
+import { useSchemaForm } from '~/components/identity/use-schema-form';
+import { shortcutActions, shortcutSettingsSchema } from '~/domain/moderation/shortcuts.schema';
+import type { ShortcutAction, ShortcutSettings } from '~/domain/moderation/shortcuts.schema';
 import type { AgeLevel } from '~/domain/moderation/holidays';
 
 export interface Counts {
@@ -57,23 +63,41 @@ export function AgeBadge({ days, level }: { days: number; level: AgeLevel }) {
   );
 }
 
-function typing(target: EventTarget | null): boolean {
-  const el = target as HTMLElement | null;
-  if (!el) return false;
-  const tag = el.tagName;
-  return tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable;
+/** Whether a key press belongs to text entry: a field, an editable region, an IME composition. */
+function typing(e: KeyboardEvent): boolean {
+  if (e.isComposing) return true;
+  const isField = (x: EventTarget | Element | null) => {
+    const el = x as HTMLElement | null;
+    if (!el || typeof el.tagName !== 'string') return false;
+    const tag = el.tagName;
+    if (tag === 'INPUT' || tag === 'TEXTAREA' || tag === 'SELECT' || el.isContentEditable) return true;
+    const role = el.getAttribute('role');
+    return role === 'textbox' || role === 'searchbox' || role === 'combobox' || role === 'spinbutton';
+  };
+  // The event's target, and whatever holds the focus (a shadow root or a label may retarget).
+  return isField(e.target) || isField(document.activeElement);
+}
+
+export interface ShortcutBinding {
+  click?: string;
+  check?: string;
+  focus?: string;
+  submit?: string;
 }
 
 /**
- * Single-key shortcuts, active only when focus is not in a form field and no modifier is
- * held. Each key maps to an element id: a form is submitted, a radio checked (and the next
- * field focused), anything else clicked.
+ * Single-key shortcuts, as the moderator set them (on or off, which key does what). Never
+ * while typing in a field, never with a modifier held. Each binding names element ids: a
+ * form is submitted, a radio checked (and the next field focused), anything else clicked.
  */
-export function useShortcuts(map: Record<string, { click?: string; check?: string; focus?: string; submit?: string }>) {
+export function useShortcuts(bindings: Partial<Record<ShortcutAction, ShortcutBinding>>, settings: ShortcutSettings) {
   useEffect(() => {
+    if (!settings.enabled) return;
+    const byKey = new Map<string, ShortcutBinding>();
+    for (const [action, binding] of Object.entries(bindings) as [ShortcutAction, ShortcutBinding][]) byKey.set(settings.keys[action], binding);
     const onKey = (e: KeyboardEvent) => {
-      if (e.ctrlKey || e.metaKey || e.altKey || typing(e.target)) return;
-      const action = map[e.key.toLowerCase()];
+      if (e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented || typing(e)) return;
+      const action = byKey.get(e.key.toLowerCase());
       if (!action) return;
       e.preventDefault();
       if (action.submit) (document.getElementById(action.submit) as HTMLFormElement | null)?.requestSubmit();
@@ -82,6 +106,7 @@ export function useShortcuts(map: Record<string, { click?: string; check?: strin
         if (radio) {
           radio.checked = true;
           radio.dispatchEvent(new Event('change', { bubbles: true }));
+          radio.click();
         }
       }
       if (action.click) (document.getElementById(action.click) as HTMLElement | null)?.click();
@@ -89,7 +114,74 @@ export function useShortcuts(map: Record<string, { click?: string; check?: strin
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [map]);
+  }, [bindings, settings]);
+}
+
+/** The key of an action for aria-keyshortcuts, or nothing when the shortcuts are off. */
+export const keyOf = (settings: ShortcutSettings, action: ShortcutAction) => (settings.enabled ? settings.keys[action] : undefined);
+
+/**
+ * The moderator's shortcuts listed (or said to be off), a button that turns them off or on at
+ * once, and a link to the page where the keys are changed; both come back to this page.
+ */
+export function ShortcutsPanel({ settings, back, actions }: { settings: ShortcutSettings; back: string; actions: readonly ShortcutAction[] }) {
+  const { t } = useTranslation('moderation');
+  return (
+    <section aria-labelledby="shortcuts-title" className="card stack" data-testid="shortcuts">
+      <h2 id="shortcuts-title">{t('shortcuts.title')}</h2>
+      {settings.enabled ? (
+        <>
+          <dl className="shortcut-list">
+            {actions.map((a) => (
+              <div key={a}>
+                <dt>
+                  <kbd>{settings.keys[a]}</kbd>
+                </dt>
+                <dd>{t(`shortcuts.actions.${a}`)}</dd>
+              </div>
+            ))}
+          </dl>
+          <p className="hint">{t('shortcuts.never')}</p>
+        </>
+      ) : (
+        <p data-testid="shortcuts-off">{t('shortcuts.off')}</p>
+      )}
+      <Form method="post" action="/moderation/raccourcis" className="inline-form">
+        <input type="hidden" name="back" value={back} />
+        {settings.enabled ? null : <input type="hidden" name="enabled" value="on" />}
+        {shortcutActions.map((a) => (
+          <input key={a} type="hidden" name={a} value={settings.keys[a]} />
+        ))}
+        <button type="submit" className="secondary">
+          {settings.enabled ? t('shortcuts.turnOff') : t('shortcuts.turnOn')}
+        </button>
+      </Form>{' '}
+      <Link to={`/moderation/raccourcis?retour=${encodeURIComponent(back)}`}>{t('shortcuts.change')}</Link>
+    </section>
+  );
+}
+
+/** The full setting: on or off, and one key per action, each checked as it is typed. */
+export function ShortcutsForm({ settings, back, lastResult }: { settings: ShortcutSettings; back: string; lastResult?: SubmissionResult<string[]> | null }) {
+  const { t } = useTranslation('moderation');
+  const [form, fields] = useSchemaForm(shortcutSettingsSchema, lastResult, { id: 'shortcuts', defaultValue: { enabled: settings.enabled ? 'on' : undefined, ...settings.keys } });
+  return (
+    <Form method="post" action="/moderation/raccourcis" className="stack" {...getFormProps(form)}>
+      <FormErrors errors={form.errors} />
+      <input type="hidden" name="back" value={back} />
+      <CheckboxField meta={fields.enabled} label={t('shortcuts.enabled')} />
+      <fieldset className="stack">
+        <legend>{t('shortcuts.keys')}</legend>
+        <p className="hint">{t('shortcuts.keysHint')}</p>
+        {shortcutActions.map((a) => (
+          <TextField key={a} meta={fields[a]} label={t('shortcuts.keyFor', { action: t(`shortcuts.actions.${a}`) })} />
+        ))}
+      </fieldset>
+      <p>
+        <button type="submit">{t('shortcuts.save')}</button>
+      </p>
+    </Form>
+  );
 }
 
 export interface ThreadMessageView {

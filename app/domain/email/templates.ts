@@ -35,6 +35,18 @@ const contributionEvents: Record<string, Record<EmailLocale, string>> = {
   reply: { fr: 'a reçu un nouveau message', en: 'has a new message' },
 };
 
+/** What happened on an item a moderator handles, for the moderation_event email. */
+const moderationEvents: Record<string, Record<EmailLocale, (p: Params) => string>> = {
+  reply: {
+    fr: (p) => `${p.author || 'Le contributeur'} a répondu sur « ${p.title} »`,
+    en: (p) => `${p.author || 'The contributor'} replied on “${p.title}”`,
+  },
+  claim_broken: {
+    fr: (p) => `Un administrateur vous a retiré la relecture de « ${p.title} » ; l’élément est revenu dans la file`,
+    en: (p) => `An administrator took the review of “${p.title}” from you; the item is back in the queue`,
+  },
+};
+
 export const emailTemplates = {
   verify_email: {
     fr: (p) => ({
@@ -64,6 +76,17 @@ export const emailTemplates = {
     en: (p) => ({
       subject: `Your contribution “${p.title}”`,
       text: `Hello ${p.pseudonym},\n\nYour contribution “${p.title}” ${contributionEvents[p.event ?? '']?.en ?? p.event}.${p.comment ? `\n\nMessage from the moderator:\n${p.comment}` : ''}\n\n${p.url}${signature.en}`,
+    }),
+  },
+  // For moderators: what happened on an item they review, with the link to its review screen.
+  moderation_event: {
+    fr: (p) => ({
+      subject: `Modération : « ${p.title} »`,
+      text: `Bonjour ${p.pseudonym},\n\n${moderationEvents[p.event ?? '']?.fr(p) ?? p.event}.${p.comment ? `\n\nMessage :\n${p.comment}` : ''}\n\nÉcran de relecture : ${p.url}${signature.fr}`,
+    }),
+    en: (p) => ({
+      subject: `Moderation: “${p.title}”`,
+      text: `Hello ${p.pseudonym},\n\n${moderationEvents[p.event ?? '']?.en(p) ?? p.event}.${p.comment ? `\n\nMessage:\n${p.comment}` : ''}\n\nReview screen: ${p.url}${signature.en}`,
     }),
   },
   join_request: {

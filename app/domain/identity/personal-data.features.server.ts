@@ -4,6 +4,7 @@
 import './personal-data.identity.server';
 import '../reputation/personal-data.server';
 import '../moderation/notifications.server';
+import '../moderation/shortcuts.server';
 import '../observations/personal-data.server';
 import '../catalogue/personal-data.server';
 import '../credentials/credentials.server';

@@ -310,7 +310,7 @@ export async function requestChanges(db: DB, m: Moderator, id: string, input: { 
 }
 
 /** The holder gives the item back; an admin may break someone else's claim (audited, holder notified). */
-export async function releaseClaim(db: DB, m: Moderator, id: string): Promise<void> {
+export async function releaseClaim(db: DB, m: Moderator, id: string, opts: { baseUrl?: string } = {}): Promise<void> {
   await db.transaction().execute(async (trx) => {
     const c = await lockContribution(trx, id).catch(() => {
       throw new ModerationError('not_found', 'contribution not found');
@@ -348,9 +348,9 @@ export async function releaseClaim(db: DB, m: Moderator, id: string): Promise<vo
           url: `/moderation/${id}`,
           email: {
             to: row.email,
-            template: 'contribution_event',
+            template: 'moderation_event',
             locale: row.locale ?? 'fr',
-            params: { pseudonym: row.pseudonym ?? '', title: row.title, event: 'claim_broken', comment: '', url: `/moderation/${id}` },
+            params: { pseudonym: row.pseudonym ?? '', title: row.title, event: 'claim_broken', comment: '', url: `${(opts.baseUrl ?? '').replace(/\/+$/, '')}/moderation/${id}` },
           },
         });
       }

@@ -84,7 +84,7 @@ export function cleanMessage(body: unknown): string {
  * Posts a message. The contributor's side writes to the moderators who handled the item
  * (its holder, those who decided or wrote on it); a moderator writes to the contributor.
  */
-export async function postMessage(db: DB, userId: string, contributionId: string, body: unknown): Promise<{ id: number; role: Role }> {
+export async function postMessage(db: DB, userId: string, contributionId: string, body: unknown, opts: { baseUrl?: string } = {}): Promise<{ id: number; role: Role }> {
   const text = cleanMessage(body);
   const c = await loadContribution(db, contributionId);
   if (!c) throw new ThreadError('not_found', 'contribution not found');
@@ -130,8 +130,13 @@ export async function postMessage(db: DB, userId: string, contributionId: string
           .where('deleted_at', 'is', null)
           .execute()
       : [];
+    const author = await trx.selectFrom('users').select('pseudonym').where('id', '=', userId).executeTakeFirst();
+    const base = (opts.baseUrl ?? '').replace(/\/+$/, '');
     for (const p of people) {
-      const url = p.id === c.submitter_id ? `/compte/contributions/${c.id}#fil` : `/moderation/${c.id}#fil`;
+      // The contributor's side gets its contribution's page; a moderator, the review screen
+      // and the moderators' own wording.
+      const toContributor = role === 'moderator';
+      const url = toContributor ? `/compte/contributions/${c.id}#fil` : `/moderation/${c.id}#fil`;
       await notify(trx, {
         userId: p.id,
         kind: 'reply',
@@ -139,12 +144,19 @@ export async function postMessage(db: DB, userId: string, contributionId: string
         title: c.title,
         comment: text,
         url,
-        email: {
-          to: p.email,
-          template: 'contribution_event',
-          locale: p.locale,
-          params: { pseudonym: p.pseudonym, title: c.title, event: 'reply', comment: text, url },
-        },
+        email: toContributor
+          ? {
+              to: p.email,
+              template: 'contribution_event',
+              locale: p.locale,
+              params: { pseudonym: p.pseudonym, title: c.title, event: 'reply', comment: text, url: base + url },
+            }
+          : {
+              to: p.email,
+              template: 'moderation_event',
+              locale: p.locale,
+              params: { pseudonym: p.pseudonym, title: c.title, event: 'reply', author: author?.pseudonym ?? '', comment: text, url: base + url },
+            },
       });
     }
     return { id: Number(row.id), role };
