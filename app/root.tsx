@@ -192,6 +192,9 @@ function Shell({ children }: { children: React.ReactNode }) {
               <li>
                 <Link to="/accessibilite">{t('footer.accessibility')}</Link>
               </li>
+              <li>
+                <Link to="/transparence">{t('contracts:transparency.title')}</Link>
+              </li>
             </ul>
           </nav>
         </div>

@@ -12,7 +12,7 @@ import { DatasetList } from '~/components/catalogue/DatasetList';
 import { listPublishedDatasets } from '~/domain/catalogue/catalogue.server';
 
 // The public page of an organisation; signed-in visitors may ask to join it.
-export const handle: RouteHandle = { access: 'public', i18n: ['identity', 'catalogue'] };
+export const handle: RouteHandle = { access: 'public', i18n: ['identity', 'catalogue', 'contracts'] };
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.org.name }];
 
@@ -105,6 +105,9 @@ export default function OrganizationPage() {
         {role ? (
           <>
             <p>{t('orgs.alreadyMember', { role: t(`orgs.role.${role}`) })}</p>
+            <p>
+              <Link to={`/organisations/${org.slug}/obligations`}>{t('contracts:dashboard.nav')}</Link>
+            </p>
             {role === 'admin' ? (
               <p>
                 <Link to={`/organisations/${org.slug}/gestion`}>{t('orgs.manage')}</Link>
