@@ -32,7 +32,22 @@ async function respond(
   }
 }
 
+// A browser page on another site may call the API too (CKAN-based portals do, in JSON): the
+// CORS preflight of its POST is answered. No Access-Control-Allow-Credentials: such calls
+// carry no cookie (docs/decisions/015-ckan-post-csrf.md).
+const preflight = () =>
+  new Response(null, {
+    status: 204,
+    headers: {
+      'Access-Control-Allow-Origin': '*',
+      'Access-Control-Allow-Methods': 'GET, POST',
+      'Access-Control-Allow-Headers': 'Content-Type, Authorization, X-CKAN-API-Key',
+      'Access-Control-Max-Age': '86400',
+    },
+  });
+
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  if (request.method === 'OPTIONS') return preflight();
   const sp = new URL(request.url).searchParams;
   const p: Record<string, string | undefined> = {};
   for (const k of new Set(sp.keys())) p[k] = sp.get(k) ?? undefined;

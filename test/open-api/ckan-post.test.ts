@@ -80,6 +80,32 @@ describe('CKAN actions by POST', () => {
     expect(list.body.result).toHaveLength(2);
   });
 
+  it('answers the CORS preflight of a JSON POST from another site, without credentials', async () => {
+    const res = await fetch(`${server.url}/api/3/action/package_search`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://portail.example',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(res.headers.get('access-control-allow-headers')?.toLowerCase()).toContain(
+      'content-type',
+    );
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    // The POST that follows, as the browser sends it (Origin, no cookie), is answered.
+    const { res: after, body } = await post('package_list', '{}', {
+      origin: 'https://portail.example',
+      'sec-fetch-site': 'cross-site',
+    });
+    expect(after.status).toBe(200);
+    expect(after.headers.get('access-control-allow-origin')).toBe('*');
+    expect(body.result).toHaveLength(2);
+  });
+
   it('answers a POST with the site’s cookies from the site itself', async () => {
     const { res, body } = await post('package_list', '{}', {
       cookie: visitor.cookie,
