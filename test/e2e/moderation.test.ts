@@ -2,7 +2,8 @@
 // partner submits; the moderator claims and requests changes; the partner reads the
 // reason, replies and resubmits; the moderator sees the diff and approves; the publish job
 // runs; the partner finds the contribution published with its provenance, and is
-// notified. Then a bulk rejection of three items. Every page is checked with axe-core.
+// notified. Then a bulk rejection of three items; then a GeoJSON file previewed on a map,
+// and the single-key shortcuts turned off and remapped. Every page is checked with axe-core.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,7 +91,8 @@ describe('moderating a contribution', () => {
 
     // The partner is notified, reads the reason, replies, edits and resubmits.
     await pp.goto(`${app.url}/compte/contributions/${id}`);
-    await pp.getByRole('link', { name: 'Notifications (1 non lue)' }).waitFor();
+    // At least this one unread (the demo partner may have others, e.g. a contract reminder).
+    await pp.getByRole('link', { name: /^Notifications \(\d+ non lues?\)$/ }).waitFor();
     await pp.getByTestId('decisions').getByText('Précisez la source du nombre de places dans la description.').waitFor();
     await pp.getByLabel('Votre message').fill('C’est le comptage de septembre ; je complète la description.');
     await pp.getByRole('button', { name: 'Envoyer' }).click();
@@ -169,6 +171,89 @@ describe('moderating a contribution', () => {
     expect(new Set(events.map((e) => e.contribution_id)).size).toBe(3);
     expect(events.every((e) => e.reason_code === 'duplicate' && e.comment === 'Ces jeux existent déjà dans le catalogue.')).toBe(true);
     await p.assertAccessible();
+    await p.close();
+  });
+
+  it('previews a GeoJSON file on a map over the commune outlines, and lets the moderator turn off or remap the shortcuts', async () => {
+    const db = app.database.db;
+    const refs = await prepareReferences(db);
+    const title = 'Arceaux vélo de Villeurbanne (GeoJSON)';
+    const { id } = await submitted(db, refs, app.uploadsDir, { draft: { title, communes: ['69266'] } });
+    const up = await db
+      .selectFrom('contribution as c')
+      .innerJoin('revision_upload as ru', 'ru.revision_id', 'c.current_revision_id')
+      .innerJoin('upload as u', 'u.id', 'ru.upload_id')
+      .select(['u.id', 'u.storage_key'])
+      .where('c.id', '=', id)
+      .executeTakeFirstOrThrow();
+    const features = Array.from({ length: 3 }, (_, i) => ({
+      type: 'Feature',
+      properties: { nom: i === 0 ? '<script>alert(1)</script>' : `Arceau ${i}`, places: 4 + i },
+      geometry: { type: 'Point', coordinates: [4.88 + i / 100, 45.77] },
+    }));
+    const geojson = JSON.stringify({ type: 'FeatureCollection', features });
+    writeFileSync(path.join(app.uploadsDir, up.storage_key), geojson);
+    await db.updateTable('upload').set({ filename: 'arceaux.geojson', detected_format: 'json', size: Buffer.byteLength(geojson) }).where('id', '=', up.id).execute();
+
+    const p = await openPage(browser);
+    const { page } = p;
+    await signIn(page, 'moderateur@demo.terridata.fr', 'moderateur-demo-2026');
+    await page.goto(`${app.url}/moderation/${id}`);
+    await page.getByRole('button', { name: 'Prendre en charge' }).click();
+    await page.getByText(/Vous tenez cet élément jusqu’à/).waitFor();
+
+    // The map: three features in red over Villeurbanne's outline; the properties as text.
+    const preview = page.getByTestId('geo-preview');
+    await preview.locator('.catalogue-map[data-ready="true"]').waitFor();
+    await expect.poll(() => preview.locator('path.map-feature').count()).toBe(3);
+    expect(await preview.locator('path.map-outline').count()).toBeGreaterThanOrEqual(1);
+    await preview.getByRole('img', { name: 'Carte des 3 premiers objets de « arceaux.geojson » sur les contours des communes' }).waitFor();
+    await preview.getByRole('table', { name: 'Propriétés des premiers objets de « arceaux.geojson »' }).getByText('<script>alert(1)</script>').waitFor();
+    await p.assertAccessible();
+
+    // Shortcuts never fire while typing; they do on the page.
+    const comment = page.getByLabel('Commentaire pour le contributeur');
+    await comment.pressSequentially('rm');
+    expect(await comment.inputValue()).toBe('rm');
+    expect(await page.getByLabel('Approuver', { exact: true }).isChecked()).toBe(true);
+    await comment.fill('');
+    await page.getByRole('heading', { name: title }).click();
+    await page.keyboard.press('r');
+    await expect.poll(() => page.getByLabel('Refuser', { exact: true }).isChecked()).toBe(true);
+
+    // Turned off in one click: the keys do nothing.
+    const shortcuts = page.getByTestId('shortcuts');
+    await shortcuts.getByText('Choisir « Demander des modifications »').waitFor();
+    await shortcuts.getByRole('button', { name: 'Désactiver les raccourcis à une touche' }).click();
+    await page.getByTestId('shortcuts-off').waitFor();
+    await page.getByRole('heading', { name: title }).click();
+    await page.keyboard.press('m');
+    await page.keyboard.press('a');
+    expect(await page.getByLabel('Demander des modifications', { exact: true }).isChecked()).toBe(false);
+    expect(await page.getByLabel('Approuver', { exact: true }).isChecked()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Relire la suivante' }).getAttribute('aria-keyshortcuts')).toBeNull();
+
+    // Remapped (back on): "x" chooses Reject, "r" does nothing any more.
+    await shortcuts.getByRole('link', { name: 'Changer les touches' }).click();
+    await page.getByRole('heading', { name: 'Raccourcis clavier', level: 1 }).waitFor();
+    await page.getByLabel('Activer les raccourcis à une touche').check();
+    await page.getByLabel('Touche pour « Choisir « Refuser » »').fill('a');
+    await page.getByRole('button', { name: 'Enregistrer les raccourcis' }).click();
+    // Checked in the page with the action's own schema: the field says why.
+    await page.getByText('La touche « a » sert déjà à « Choisir « Approuver » ».').waitFor();
+    await p.assertAccessible();
+    await page.getByLabel('Touche pour « Choisir « Refuser » »').fill('x');
+    await page.getByRole('button', { name: 'Enregistrer les raccourcis' }).click();
+    await shortcuts.locator('kbd', { hasText: 'x' }).waitFor();
+    await page.getByRole('heading', { name: title }).click();
+    await page.keyboard.press('r');
+    expect(await page.getByLabel('Refuser', { exact: true }).isChecked()).toBe(false);
+    await page.keyboard.press('x');
+    await expect.poll(() => page.getByLabel('Refuser', { exact: true }).isChecked()).toBe(true);
+    await p.assertAccessible();
+
+    // Back to the defaults, for whoever uses the demo account next.
+    await db.deleteFrom('shortcut_preference').execute();
     await p.close();
   });
 });
