@@ -222,7 +222,7 @@ describe('counting many matches', () => {
     const exact = await searchDatasets(t.db, parsed.data, { labels });
     // A limit of 0 sends every search with words to the sample; a sample of the whole table
     // (few rows here) must then give the exact figures, flagged as estimates.
-    const sampled = await searchDatasets(t.db, parsed.data, { labels, counting: { exactLimit: 0, sampleTarget: 1_000_000, minSample: 1 } });
+    const sampled = await searchDatasets(t.db, parsed.data, { labels, counting: { exactLimit: 0, sampleTarget: 1_000_000, minSample: 1, onlyWhenCheaper: false } });
     expect(exact.approximate).toBe(false);
     expect(sampled.approximate).toBe(true);
     expect(sampled.total).toBe(exact.total);
@@ -230,7 +230,7 @@ describe('counting many matches', () => {
     expect(sampled.since).toEqual(exact.since);
     expect(sampled.items.map((i) => i.slug)).toEqual(exact.items.map((i) => i.slug));
     // A sample that finds too few matches (a wrong estimate) gives way to an exact count.
-    const fallback = await searchDatasets(t.db, parsed.data, { labels, counting: { exactLimit: 0, sampleTarget: 1_000_000, minSample: 1000 } });
+    const fallback = await searchDatasets(t.db, parsed.data, { labels, counting: { exactLimit: 0, sampleTarget: 1_000_000, minSample: 1000, onlyWhenCheaper: false } });
     expect(fallback.approximate).toBe(false);
     expect(fallback.total).toBe(exact.total);
   });
