@@ -66,12 +66,25 @@ export class DatabaseAvailability {
     this.probing ??= (async () => {
       let client: pg.PoolClient | undefined;
       try {
+        let timedOut = false;
         const timeout = new Promise<never>((_, reject) =>
-          setTimeout(() => reject(new Error('connection timeout (probe)')), PROBE_TIMEOUT_MS).unref(),
+          setTimeout(() => {
+            timedOut = true;
+            reject(new Error('connection timeout (probe)'));
+          }, PROBE_TIMEOUT_MS).unref(),
         );
-        client = await Promise.race([this.pool.connect(), timeout]);
+        const connecting = this.pool.connect();
+        // A connection that arrives after the timeout goes back to the pool.
+        connecting.then(
+          (c) => {
+            if (timedOut && c !== client) c.release();
+          },
+          () => {},
+        );
+        client = await Promise.race([connecting, timeout]);
         await Promise.race([client.query('select 1'), timeout]);
         client.release();
+        client = undefined;
         this.lastOkAt = Date.now();
         if (!this.up) {
           this.log.info({ downForMs: Date.now() - (this.downSince?.getTime() ?? Date.now()) }, 'database reachable again');
