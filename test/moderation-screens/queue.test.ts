@@ -135,4 +135,40 @@ describe('queue on many items', () => {
       expect(got, `overdue after ${overdueAfter}`).toEqual(expected);
     }
   });
+
+  it('pages review tasks too, with the items’ filters applied to the reviewed contribution', async () => {
+    const mod = await makeModerator(t.db, [{ kind: 'theme', code: 'sport' }]);
+    const { user } = await createUserWithSession(t.db);
+    const contributions = await t.db
+      .insertInto('contribution')
+      .values(
+        Array.from({ length: 5 }, (_, i) => ({
+          kind: i < 3 ? 'observation' : 'new_dataset',
+          submitter_id: user.id,
+          state: 'published',
+          title: `Publié ${i}`,
+          communes: ['69123'],
+          themes: ['sport'],
+          personal_data: i === 4,
+          submitted_at: new Date(),
+        })),
+      )
+      .returning('id')
+      .execute();
+    const tasks = await t.db
+      .insertInto('review_task')
+      .values(contributions.map((c, i) => ({ contribution_id: c.id, kind: i % 2 ? 'report' : 'audit', created_at: new Date(Date.UTC(2026, 10, 2 + i)) })))
+      .returning('id')
+      .execute();
+    const page = (q: string) => listQueue(t.db, mod, parseQueueFilters(new URLSearchParams(q)), { pageSize: 2 });
+    const first = await page('state=tasks&theme=sport');
+    expect(first.tasks.map((x) => x.id)).toEqual([tasks[0]!.id, tasks[1]!.id]);
+    expect(first).toMatchObject({ total: 5, from: 1, next: tasks[1]!.id, prev: null });
+    const third = await page(`state=tasks&theme=sport&after=${tasks[3]!.id}`);
+    expect(third.tasks.map((x) => x.id)).toEqual([tasks[4]!.id]);
+    expect(third).toMatchObject({ from: 5, next: null, prev: tasks[4]!.id });
+    expect((await page('state=tasks&theme=sport&kind=observation')).total).toBe(3);
+    expect((await page('state=tasks&theme=sport&kind=dataset&personalData=yes')).tasks.map((x) => x.id)).toEqual([tasks[4]!.id]);
+    expect((await page('state=report&theme=sport')).total).toBe(2);
+  });
 });

@@ -232,10 +232,19 @@ export async function listQueue(db: DB, m: Moderator, f: QueueFilters, opts: Que
     });
     return pageOf(items, [], Number(total.n), Number(before.n), backwards ? more : Boolean(edgeKey), backwards ? Boolean(edgeKey) : more);
   }
-  let q = scopedContributions(db, m).innerJoin('review_task as t', 't.contribution_id', 'c.id').where('t.state', 'in', ['open', 'in_review']);
+  let q = scopedContributions(db, m)
+    .innerJoin('review_task as t', 't.contribution_id', 'c.id')
+    .leftJoin('organization as o', 'o.id', 'c.organization_id')
+    .where('t.state', 'in', ['open', 'in_review']);
   if (f.state !== 'tasks') q = q.where('t.kind', '=', f.state);
+  // The same filters as the items', on the reviewed contribution.
+  if (f.kind === 'observation') q = q.where('c.kind', '=', 'observation');
+  if (f.kind === 'dataset') q = q.where('c.kind', '!=', 'observation');
   if (f.commune) q = q.where(sql<boolean>`${f.commune} = any(c.communes)`);
   if (f.theme) q = q.where(sql<boolean>`${f.theme} = any(c.themes)`);
+  if (f.orgKind === 'individual') q = q.where('c.organization_id', 'is', null);
+  else if (f.orgKind) q = q.where('o.kind', '=', f.orgKind);
+  if (f.personalData) q = q.where('c.personal_data', '=', f.personalData === 'yes');
   if (f.age === 'overdue') q = q.where('t.created_at', '<', cutoff);
   const key = sql`(t.created_at, t.id)`;
   const edge = cursorId ? await db.selectFrom('review_task').select(sql<string>`created_at::text`.as('at')).where('id', '=', cursorId).executeTakeFirst() : undefined;
