@@ -25,6 +25,7 @@ import {
   claimNextContribution,
   rejectContribution,
 } from '../../app/domain/moderation/moderation.server';
+import { retractContribution } from '../../app/domain/moderation/reports.server';
 import { getStanding } from '../../app/domain/reputation/reputation.server';
 import { verifyLedger } from '../../app/domain/reputation/verify.server';
 import { createTestDatabase } from '../support/db';
@@ -521,6 +522,56 @@ describe('fulfilment', () => {
     expect(lines.filter((l) => l.includes('DSP-VELO-2026'))).toHaveLength(3);
     expect(lines.some((l) => l.includes('DSP-VELO-2026') && l.includes(',on_time,'))).toBe(true);
     expect(lines.some((l) => l.includes('DSP-VELO-2026') && l.includes(',late,'))).toBe(true);
+  });
+
+  it('retracting the on-time delivery reverses the contractor’s obligation credit', async () => {
+    const r = await recordContract(
+      t.db,
+      admin(body),
+      contractInput(body.id, contractor.id, {
+        reference: 'RETRACT-2026',
+        startsOn: addDays(today, -10),
+        endsOn: addDays(today, 100),
+        obligations: [
+          {
+            datasetTitle: 'Comptages vélo',
+            dueDates: [addDays(today, 5)],
+            expectedFormat: 'CSV',
+            licence: 'lo-2.0',
+          },
+        ],
+      }),
+      keyT,
+    );
+    const [ob] = await obligationsOf(r.id);
+    const id = await deliver(t.db, refs, uploadsDir, {
+      memberId: member.user.id,
+      organizationId: contractor.id,
+      obligationId: ob!.id,
+      draft: { title: 'Comptages vélo 2026' },
+    });
+    await approveAndPublish(t.db, await makeModerator(t.db), id, uploadsDir);
+    const entries = () =>
+      t.db
+        .selectFrom('reputation_entry')
+        .select(['reason', 'effective_delta'])
+        .where('ref_id', '=', id)
+        .where('subject_id', '=', contractor.id)
+        .orderBy('id')
+        .execute();
+    expect((await entries()).map((e) => e.reason)).toContain('obligation_on_time');
+    await t.db
+      .transaction()
+      .execute((trx) => retractContribution(trx, body.admin.user.id, id, 'Données erronées'));
+    const after = await entries();
+    // The approval credit and the on-time credit are both taken back.
+    expect(after.map((e) => [e.reason, e.effective_delta])).toEqual([
+      ['dataset_contribution_approved', 25],
+      ['obligation_on_time', 15],
+      ['reversal_retraction', -25],
+      ['reversal_retraction', -15],
+    ]);
+    expect((await verifyLedger(t.db)).ok).toBe(true);
   });
 });
 
