@@ -454,6 +454,17 @@ export interface ObservationCellMonth {
   zoom: number;
 }
 
+export interface ObservationCellMonthAll {
+  cx: number;
+  cy: number;
+  month: Timestamp;
+  n: number;
+  resolved: boolean;
+  sum_lat: number;
+  sum_lon: number;
+  zoom: number;
+}
+
 export interface ObservationExportState {
   category: string;
   changed_at: Generated<Timestamp>;
@@ -708,6 +719,7 @@ export interface DB {
   observation_cell: ObservationCell;
   observation_cell_all: ObservationCellAll;
   observation_cell_month: ObservationCellMonth;
+  observation_cell_month_all: ObservationCellMonthAll;
   observation_export_state: ObservationExportState;
   organization: Organization;
   rate_limit: RateLimit;

@@ -148,7 +148,9 @@ describe('the cell counts follow the observations (triggers)', () => {
         (select string_agg(zoom||':'||cx||':'||cy||':'||month||':'||category||':'||commune_code||':'||resolved||':'||n, ',' order by zoom, cx, cy, month, category, commune_code, resolved)
           from observation_cell_month where n <> 0) || ' / ' ||
         (select string_agg(zoom||':'||cx||':'||cy||':'||resolved||':'||n, ',' order by zoom, cx, cy, resolved)
-          from observation_cell_all where n <> 0) as k`.execute(t.db)
+          from observation_cell_all where n <> 0) || ' / ' ||
+        (select string_agg(zoom||':'||cx||':'||cy||':'||month||':'||resolved||':'||n, ',' order by zoom, cx, cy, month, resolved)
+          from observation_cell_month_all where n <> 0) as k`.execute(t.db)
     ).rows[0]!.k;
 
   async function cellsEqualRebuild() {

@@ -151,7 +151,8 @@ async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
     if (plan.months.end) f.push(sql`month < ${plan.months.end}::date`);
     // Without dates, the counts without the month (a few rows per cell); with, per month.
     const byMonth = Boolean(plan.months.start || plan.months.end);
-    const table = byMonth ? 'observation_cell_month' : q.category.length || q.commune.length ? 'observation_cell' : 'observation_cell_all';
+    const detailed = q.category.length > 0 || q.commune.length > 0;
+    const table = byMonth ? (detailed ? 'observation_cell_month' : 'observation_cell_month_all') : detailed ? 'observation_cell' : 'observation_cell_all';
     parts.push(sql<CellSum>`select cx >> ${shift} as gx, cy >> ${shift} as gy, n, sum_lon, sum_lat
       from ${sql.raw(table)} where ${sql.join(f, sql` and `)}`);
   }
