@@ -358,25 +358,29 @@ async function searchWords(
         : [sql`${rank} desc, s.updated_at desc, s.dataset_id`, sql`t.rank desc, t.updated_at desc, t.dataset_id`];
   const offset = (s.page - 1) * PAGE_SIZE;
 
-  const results = cachedReads(db, sql<ResultRow>`with t as (
+  // With filters the matches are usually few: plain statements (no transaction to set the
+  // planner's costs, fewer round trips); a broad word alone gets the settings above.
+  const filtered = ids.length > 0;
+  const run = <R,>(q: RawBuilder<R>, setting: typeof serial) => (filtered ? q.execute(db) : setting(db, q));
+  const results = run(sql<ResultRow>`with t as (
       select s.dataset_id, s.updated_at, s.download_count, ${sort === 'relevance' ? rank : sql`0`} as rank
       from dataset_search s where ${where} order by ${inner} limit ${PAGE_SIZE} offset ${offset})
     select d.id, d.slug, d.metadata, d.updated_at, d.download_count, d.archived_at, d.facets, o.name as org_name, o.slug as org_slug
     from t join dataset d on d.id = t.dataset_id left join organization o on o.id = d.organization_id
-    order by ${outer}`);
+    order by ${outer}`, cachedReads);
 
-  const pass = (from: RawBuilder<unknown>) =>
-    serial(
-      db,
-      sql<{ k: string; n: number }>`select coalesce(f.key, c.k::text) as k, c.n from (
+  // The sampled pass reads many rows: always without parallel workers (see `serial`).
+  const pass = (from: RawBuilder<unknown>, sampled = false) => {
+    const q = sql<{ k: string; n: number }>`select coalesce(f.key, c.k::text) as k, c.n from (
         select k, count(*)::int as n from ${from}, unnest(array[${ALL},
             case when s.updated_at >= now() - interval '7 days' then ${D7} end,
             case when s.updated_at >= now() - interval '30 days' then ${D30} end,
             case when s.updated_at >= now() - interval '365 days' then ${D365} end,
             case when ${sinceCond} then ${IN_SINCE} end]::int[] || case when ${sinceCond} then s.keys else '{}'::int[] end) k
           where ${base} and k is not null group by k) c
-        left join catalogue_facet_key f on f.id = c.k`,
-    ).then((r) => r.rows);
+        left join catalogue_facet_key f on f.id = c.k`;
+    return (sampled ? serial(db, q) : run(q, serial)).then((r) => r.rows);
+  };
 
   const counting = (async () => {
     const [plan, size] = await Promise.all([
@@ -391,7 +395,7 @@ async function searchWords(
     const sampledRows = (percent / 100) * (size.rows[0]?.n ?? 0);
     if (estimate > exactLimit && (!onlyWhenCheaper || sampledRows < 2 * estimate)) {
       const seed = [...`${tsq}|${ids.join(',')}|${s.archives}`].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) | 0, 7);
-      const sampled = await pass(sql`dataset_search s tablesample system (${sql.lit(Number(percent.toFixed(3)))}) repeatable (${sql.lit(seed)})`);
+      const sampled = await pass(sql`dataset_search s tablesample system (${sql.lit(Number(percent.toFixed(3)))}) repeatable (${sql.lit(seed)})`, true);
       const found = sampled.find((r) => r.k === String(ALL))?.n ?? 0;
       if (found >= minSample) {
         const scale = 100 / Number(percent.toFixed(3));
