@@ -65,6 +65,7 @@ const probes: Probe[] = [
 ];
 
 interface Seen {
+  start: number;
   at: number;
   path: string;
   status: number;
@@ -73,12 +74,13 @@ interface Seen {
 }
 
 async function hit(p: Probe): Promise<Seen> {
+  const start = Date.now();
   const res = await fetch(`${app.url}${p.path}`, {
     method: p.method ?? 'GET',
     headers: { Origin: app.url, ...p.headers },
     signal: AbortSignal.timeout(15_000),
   });
-  return { at: Date.now(), path: p.path, status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
+  return { start, at: Date.now(), path: p.path, status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
 }
 
 describe('PostgreSQL stopped for 10 s while the app serves', () => {
@@ -122,8 +124,14 @@ describe('PostgreSQL stopped for 10 s while the app serves', () => {
     expect(page.body).toContain('Service momentanément indisponible');
     const problem = JSON.parse(during.find((s) => s.path === '/api/v1/datasets')!.body) as { status: number; title: string };
     expect(problem).toMatchObject({ status: 503, title: 'Service momentanément indisponible' });
-    // Never a 500 or a dropped connection, before, during or after.
-    for (const s of seen) expect([200, 401, 503], `${s.path} at +${s.at - stoppedAt} ms`).toContain(s.status);
+    // Never a 500 or a dropped connection for a request made once PostgreSQL is down, nor
+    // after. Only an API request already inside its loader at the instant PostgreSQL
+    // shut down may get a 500 (docs/decisions/011): one at most, as requests run one at a time.
+    for (const s of seen.filter((x) => x.start >= down)) expect([200, 401, 503], `${s.path} at +${s.at - stoppedAt} ms`).toContain(s.status);
+    const inFlightAtStop = seen.filter((x) => x.start < down && x.at >= stoppedAt);
+    for (const s of inFlightAtStop) expect([200, 401, 503, 500]).toContain(s.status);
+    expect(inFlightAtStop.filter((x) => x.status === 500).length).toBeLessThanOrEqual(1);
+    for (const s of seen.filter((x) => x.at < stoppedAt)) expect(s.status).toBe(probes.find((p) => p.path === s.path)!.okStatus);
     expect(recoveredAt - up).toBeLessThan(10_000);
 
     // Same process all along, and its worker runs jobs again.
