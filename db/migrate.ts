@@ -29,6 +29,9 @@ function migrator(pool: pg.Pool) {
   return new Migrator({
     db,
     provider: folderProvider,
+    // Work done in parallel lands migrations whose names sort before ones a developer's
+    // database has already run; each migration touches its own objects, so run them anyway.
+    allowUnorderedMigrations: true,
   });
 }
 
