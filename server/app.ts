@@ -1,7 +1,9 @@
 // The HTTP application: security baseline, operations endpoints, the tus endpoint and the
 // Remix request handler. No business rules here.
 import path from 'node:path';
-import { createRequestHandler } from '@remix-run/express';
+// The Express adapter's two halves, so that an answer can be looked at before it is sent.
+import { createRemixRequest, sendRemixResponse } from '@remix-run/express/dist/server.js';
+import { createRequestHandler } from '@remix-run/node';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import express from 'express';
 import type pg from 'pg';
@@ -10,7 +12,8 @@ import type { AppContext } from '../app/context';
 import { uploadSettingsFor } from '../app/domain/uploads/upload-settings.server';
 import type { DB } from '../db/client';
 import { pendingMigrations } from '../db/migrate';
-import { DatabaseAvailability, databaseGuard, freeSpaceOf, storageGuard } from './availability';
+import { unavailableResponse } from '../app/domain/operations/unavailable.server';
+import { DatabaseAvailability, databaseGuard, freeSpaceOf, probeRequest, storageGuard } from './availability';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createMetrics } from './metrics';
@@ -117,21 +120,33 @@ export function createApp(deps: AppDeps): express.Express {
     moderationOverdueDays: config.MODERATION_OVERDUE_DAYS,
   };
   const uploadSettings = uploadSettingsFor({ endpoint: UPLOADS_PATH, chunkBytes: config.UPLOAD_CHUNK_BYTES, limits: uploadLimits(config) });
-  app.all(
-    '*',
-    createRequestHandler({
-      build: deps.build,
-      mode: config.NODE_ENV === 'development' ? 'development' : 'production',
-      getLoadContext: (req, res): AppLoadContext => ({
+  const handleRemix = createRequestHandler(deps.build, config.NODE_ENV === 'development' ? 'development' : 'production');
+  app.all('*', async (req, res, next) => {
+    try {
+      let outage = false;
+      const context: AppLoadContext = {
         db,
         storage: objectStorage,
         config: publicConfig,
         cspNonce: res.locals.cspNonce as string,
         clientIp: req.ip ?? '',
         uploadSettings,
-        reportDatabaseUnavailable: (e: unknown) => availability.markDown(e),
-      }),
-    }),
-  );
+        reportDatabaseUnavailable: (e: unknown) => {
+          outage = true;
+          availability.markDown(e);
+        },
+      };
+      let response = await handleRemix(createRemixRequest(req, res), context);
+      // A request already running when PostgreSQL went away fails inside its loader or
+      // action; whatever route it was (an API route's error answer cannot be changed from
+      // the route), it gets the same clean 503 as the requests that follow, not a 500.
+      if (response.status >= 500 && (outage || !availability.isUp)) {
+        response = await unavailableResponse(probeRequest(req), 'database');
+      }
+      await sendRemixResponse(res, response);
+    } catch (error) {
+      next(error);
+    }
+  });
   return app;
 }
