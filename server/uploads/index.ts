@@ -184,17 +184,13 @@ export function mountUploads(
       authorization: req.headers.authorization,
     })
       .then(async (who) => {
-        if (who) {
+        if (!(who instanceof UploadRefusal)) {
           requesters.set(req, who);
           return next();
         }
-        const body = await refusalMessage(
-          languageProbe(req.originalUrl, req.headers),
-          new UploadRefusal('unauthenticated'),
-          limits,
-        );
+        const body = await refusalMessage(languageProbe(req.originalUrl, req.headers), who, limits);
         res
-          .status(401)
+          .status(who.status)
           .set({ 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store' })
           .type('text/plain')
           .send(body);

@@ -384,9 +384,18 @@ describe('Bearer credentials on the JSON API and the tus endpoint', () => {
       name: 'tus-lecture',
       scopes: ['read'],
     });
-    expect((await create(read.secret)).status).toBe(401);
+    const countUploads = async () =>
+      Number((await t.db.selectFrom('upload').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await countUploads();
+    const readOnly = await create(read.secret);
+    expect(readOnly.status).toBe(403);
+    expect(await readOnly.text()).toContain('« contribute »');
     await revokeCredential(t.db, publisher.user.id, write.id);
-    expect((await create(write.secret)).status).toBe(401);
+    const revoked = await create(write.secret);
+    expect(revoked.status).toBe(401);
+    expect(await revoked.text()).toContain('révoqué');
+    // Nothing was created by the refused requests.
+    expect(await countUploads()).toBe(before);
   });
 
   it('usage through the API: the organisation’s own read-usage token, not another’s, not a personal key', async () => {

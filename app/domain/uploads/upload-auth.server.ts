@@ -4,6 +4,7 @@
 import { createCookie } from '@remix-run/node';
 import type { DB } from '#db/client';
 import { authenticateBearer, credentialUser } from '../credentials/credentials.server';
+import { UploadRefusal } from './uploads.server';
 import type { CredentialPrincipal } from '../credentials/credentials.server';
 import { findSessionUser, hashSessionId } from '../identity/session.server';
 import type { SessionUser } from '../identity/session.server';
@@ -41,20 +42,23 @@ export interface UploadRequester {
 
 /**
  * The user behind an upload request: a Bearer credential with scope `contribute` (a
- * credential that is refused, revoked or without that scope is refused: no fallback to the
- * cookie), else the session cookie for browsers.
+ * credential that is refused or revoked is a 401, one without that scope a 403: no fallback
+ * to the cookie), else the session cookie for browsers (none: 401).
  */
 export async function authenticateUploadRequest(
   db: DB,
   secret: string,
   headers: { cookie?: string | null; authorization?: string | null },
-): Promise<UploadRequester | null> {
+): Promise<UploadRequester | UploadRefusal> {
   const bearer = await authenticateBearer(db, headers.authorization, 'contribute');
   if (bearer) {
-    if (!bearer.ok) return null;
+    if (!bearer.ok)
+      return new UploadRefusal(bearer.status === 403 ? 'scopeRefused' : 'credentialRefused');
     const user = await credentialUser(db, bearer.principal);
-    return user ? { id: user.id, locale: user.locale, credential: bearer.principal } : null;
+    return user
+      ? { id: user.id, locale: user.locale, credential: bearer.principal }
+      : new UploadRefusal('credentialRefused');
   }
   const user = await getSessionUserFromCookieHeader(db, secret, headers.cookie);
-  return user ? { id: user.id, locale: user.locale } : null;
+  return user ? { id: user.id, locale: user.locale } : new UploadRefusal('unauthenticated');
 }

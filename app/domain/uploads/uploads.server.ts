@@ -14,6 +14,8 @@ export type UploadRow = Selectable<Upload>;
 
 export type UploadRefusalCode =
   | 'unauthenticated'
+  | 'credentialRefused'
+  | 'scopeRefused'
   | 'notFound'
   | 'expired'
   | 'lengthRequired'
@@ -24,6 +26,8 @@ export type UploadRefusalCode =
 
 const STATUS_OF: Record<UploadRefusalCode, number> = {
   unauthenticated: 401,
+  credentialRefused: 401,
+  scopeRefused: 403,
   notFound: 404,
   expired: 410,
   lengthRequired: 400,
