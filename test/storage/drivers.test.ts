@@ -127,3 +127,42 @@ describe('the storage settings', () => {
     expect(ok).toMatchObject({ STORAGE_DRIVER: 's3', S3_FORCE_PATH_STYLE: true, S3_REGION: 'us-east-1' });
   });
 });
+
+describe('the s3 driver past the one-request copy limit', () => {
+  it('copies an object past the one-request copy limit by streaming it in parts', async () => {
+    const big = new S3Storage(
+      {
+        endpoint: s3.endpoint,
+        bucket: S3_TEST_BUCKET,
+        region: 'us-east-1',
+        accessKeyId: S3_TEST_ACCESS_KEY,
+        secretAccessKey: S3_TEST_SECRET,
+        forcePathStyle: true,
+        partBytes: 5 * 1024 * 1024,
+        copyObjectMaxBytes: 1024, // stands for S3's 5 GiB, so that a 12 MiB file crosses it
+      },
+      tdb.db,
+    );
+    const source = Buffer.alloc(12 * 1024 * 1024 + 3);
+    for (let i = 0; i < source.length; i++) source[i] = (i * 31) % 251;
+    await big.put('tmp/large.bin', Readable.from([source]));
+    // Which S3 calls the copy makes (the SDK's own middleware hook).
+    const calls: string[] = [];
+    big.client.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.push(String(context.commandName));
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    await big.copy('tmp/large.bin', 'published/large.bin');
+    expect(calls).not.toContain('CopyObjectCommand');
+    expect(calls).toContain('CreateMultipartUploadCommand');
+    expect(calls.filter((c) => c === 'UploadPartCommand').length).toBeGreaterThanOrEqual(3);
+    const copied: Buffer[] = [];
+    for await (const c of await big.get('published/large.bin')) copied.push(Buffer.from(c as Buffer));
+    expect(Buffer.concat(copied).equals(source)).toBe(true);
+    await expect(big.copy('tmp/none.bin', 'published/none.bin')).rejects.toBeInstanceOf(StorageNotFoundError);
+    await big.close();
+  });
+});

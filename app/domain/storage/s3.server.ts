@@ -39,7 +39,14 @@ export interface S3Settings {
   forcePathStyle: boolean;
   /** Size of the parts of multipart uploads (tus PATCHes and large puts); S3's minimum is 5 MiB. */
   partBytes?: number;
+  /**
+   * Objects larger than this are copied by streaming them into a multipart upload, since
+   * one CopyObject is limited to 5 GiB by S3 (default: 5 GiB; lowered in tests).
+   */
+  copyObjectMaxBytes?: number;
 }
+
+const COPY_OBJECT_MAX = 5 * 1024 * 1024 * 1024;
 
 const MIN_PART = 5 * 1024 * 1024;
 
@@ -192,6 +199,14 @@ export class S3Storage implements ObjectStorage {
   async copy(fromKey: string, toKey: string): Promise<void> {
     assertStorageKey(fromKey);
     assertStorageKey(toKey);
+    const source = await this.stat(fromKey);
+    if (!source) throw new StorageNotFoundError(fromKey);
+    if (source.size > (this.settings.copyObjectMaxBytes ?? COPY_OBJECT_MAX)) {
+      // Past CopyObject's limit: read it and write it again in parts (a published file of
+      // several GB; slower, but the server's memory stays at one part).
+      await this.put(toKey, await this.get(fromKey));
+      return;
+    }
     try {
       await this.client.send(
         new CopyObjectCommand({
