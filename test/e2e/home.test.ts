@@ -31,7 +31,7 @@ describe('home page and language', () => {
     await p.page.goto(app.url);
     await p.page.getByRole('link', { name: 'English' }).click();
     await p.page.waitForURL(/lng=en/);
-    expect(await p.page.getAttribute('html', 'lang')).toBe('en');
+    await p.page.waitForFunction(() => document.documentElement.lang === 'en');
     await expect(p.page.locator('h1').textContent()).resolves.toContain('Public data');
     await p.page.goto(app.url); // no ?lng: the cookie keeps English
     expect(await p.page.getAttribute('html', 'lang')).toBe('en');

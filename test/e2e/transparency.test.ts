@@ -134,7 +134,8 @@ describe('public contracts in a browser', () => {
     await page.getByLabel('Titulaire').selectOption({ label: 'Cyclopolis test' });
     await page.getByRole('button', { name: 'Filtrer' }).click();
     await page.waitForURL((u) => u.searchParams.get('titulaire') === bikes.slug);
-    await expect(page.locator('[data-testid="contract"]').count()).resolves.toBe(1);
+    // The URL changes just before the filtered list renders: wait for the list itself.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="contract"]').length === 1);
     const contract = page.locator('[data-testid="contract"]');
     await expect(contract.textContent()).resolves.toContain('livré à temps');
     await expect(contract.textContent()).resolves.toContain('à venir');
