@@ -143,6 +143,40 @@ export interface QueueOptions {
  * cut by keyset (the sort key of the edge item), so a page costs the same wherever it is and
  * an item decided meanwhile never shifts the next page.
  */
+
+/** The fields a review task shows in the list and on its own page (a claim only while in review). */
+function taskFields(
+  r: {
+    id: string;
+    kind: string;
+    state: TaskItem['state'];
+    contribution_id: string;
+    title: string;
+    reason: TaskItem['reason'];
+    comment: TaskItem['comment'];
+    created_at: Date;
+    claimed_by: string | null;
+    claim_expires_at: Date | null;
+    holder: string | null;
+  },
+  moderatorId: string,
+) {
+  const inReview = r.state === 'in_review';
+  return {
+    id: r.id,
+    kind: r.kind as TaskItem['kind'],
+    state: r.state,
+    contributionId: r.contribution_id,
+    title: r.title,
+    reason: r.reason,
+    comment: r.comment,
+    createdAt: r.created_at,
+    claimedBy: inReview ? r.holder : null,
+    claimedByMe: inReview && r.claimed_by === moderatorId,
+    claimExpiresAt: inReview ? r.claim_expires_at : null,
+  };
+}
+
 export async function listQueue(db: DB, m: Moderator, f: QueueFilters, opts: QueueOptions = {}): Promise<QueuePage> {
   const now = opts.now ?? new Date();
   const limit = opts.overdueAfter ?? DEFAULT_OVERDUE_DAYS;
@@ -269,17 +303,7 @@ export async function listQueue(db: DB, m: Moderator, f: QueueFilters, opts: Que
   const tasks = rows.map((r): TaskItem => {
     const ageDays = workingDaysBetween(r.created_at, now);
     return {
-      id: r.id,
-      kind: r.kind as TaskItem['kind'],
-      state: r.state,
-      contributionId: r.contribution_id,
-      title: r.title,
-      reason: r.reason,
-      comment: r.comment,
-      createdAt: r.created_at,
-      claimedBy: r.state === 'in_review' ? r.holder : null,
-      claimedByMe: r.state === 'in_review' && r.claimed_by === m.id,
-      claimExpiresAt: r.state === 'in_review' ? r.claim_expires_at : null,
+      ...taskFields(r, m.id),
       ageDays,
       age: ageLevel(ageDays, limit),
     };
@@ -409,18 +433,8 @@ export async function getTask(db: DB, m: Moderator, taskId: string): Promise<Tas
   if (!r) return null;
   if (!(await inScope(db, m, r.contribution_id))) throw new ModerationError('out_of_scope', 'outside your scopes');
   return {
-    id: r.id,
-    kind: r.kind as TaskDetail['kind'],
-    state: r.state,
-    contributionId: r.contribution_id,
+    ...taskFields(r, m.id),
     contributionState: r.c_state,
-    title: r.title,
-    reason: r.reason,
-    comment: r.comment,
-    createdAt: r.created_at,
-    claimedBy: r.state === 'in_review' ? r.holder : null,
-    claimedByMe: r.state === 'in_review' && r.claimed_by === m.id,
-    claimExpiresAt: r.state === 'in_review' ? r.claim_expires_at : null,
     decisionComment: r.decision,
   };
 }
