@@ -13,8 +13,13 @@ import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import type { ObjectStorage } from '../storage/storage.server';
 import { createInspector as createValidationInspector } from '../validation/inspect.server';
-import { HEAD_BYTES, TAIL_BYTES, formatMatchesExtension, sniffFormat } from './file-format';
-import type { SniffedFormat } from './file-format';
+import {
+  HEAD_BYTES,
+  TAIL_BYTES,
+  formatMatchesExtension,
+  sniffFormat,
+  type SniffedFormat,
+} from '../validation/detect-format';
 import { fileExtension } from './uploads.schema';
 
 export interface ReportReason {
