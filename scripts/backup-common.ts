@@ -31,7 +31,17 @@ export interface Manifest {
   format: typeof FORMAT;
   createdAt: string;
   database: { serverVersion: string; dumpedWith: string; lastMigration: string | null; file: string };
-  storage: { driver: string; source: string; directory: string; files: number; bytes: number };
+  storage: {
+    driver: string;
+    source: string;
+    directory: string;
+    files: number;
+    bytes: number;
+    /** Storage keys the dump refers to, each checked to be in the backup (absent in old backups). */
+    referenced?: number;
+    /** What the check found wrong (objects the dump refers to but the store lacked, sizes or sha256 that differ). */
+    problems?: string[];
+  };
   files: ManifestFile[];
 }
 

@@ -1,15 +1,15 @@
 // `npm run restore -- DIR [--force]`: checks every file of a backup against its manifest
-// (size and sha256) before touching anything, then restores the dump into the configured
-// database with the pg_restore of the server's major version (in one transaction) and
-// copies the stored files into the storage directory, checking each copy's sha256.
-// The database and the storage directory must be empty, unless --force (the database's
-// objects are then dropped and recreated, and files of the same name replaced).
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
+// (size and sha256) before touching anything; then puts the stored objects into the store
+// the configuration names (the storage directory or an S3 bucket, whichever driver made the
+// backup), checking the sha256 of the bytes sent against the manifest and the size of every
+// object the store then lists; then restores the dump into the configured database with the
+// pg_restore of the server's major version (in one transaction), and checks that every object
+// the restored database refers to is in the store, with the size and sha256 it records.
+// The database and the store must be empty, unless --force (the database's objects are then
+// dropped and recreated, and objects of the same key replaced).
+import { existsSync, readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import {
   BackupError,
@@ -18,7 +18,6 @@ import {
   MANIFEST,
   STORAGE,
   findPgTool,
-  listFiles,
   loadConfig,
   main,
   openConfiguredDatabase,
@@ -26,7 +25,18 @@ import {
   serverVersion,
   sha256File,
 } from './backup-common';
-import type { Manifest } from './backup-common';
+import type { Manifest, ManifestFile } from './backup-common';
+import {
+  Progress,
+  countSome,
+  eachLimited,
+  fileToObject,
+  keyForDriver,
+  listObjects,
+  openStorage,
+  referencedKeys,
+  uploadKeysSql,
+} from './backup-storage';
 
 function parseArgs(argv: string[]): { dir: string; force: boolean } {
   let dir: string | undefined;
@@ -51,15 +61,19 @@ function readManifest(dir: string): Manifest {
   return m;
 }
 
-async function verify(dir: string, m: Manifest): Promise<void> {
+async function verify(dir: string, m: Manifest, log: (s: string) => void): Promise<void> {
   const bad: string[] = [];
+  const progress = new Progress('checking the backup', m.files.length, m.files.reduce((n, f) => n + f.size, 0), log);
   for (const f of m.files) {
     const p = path.join(dir, f.path);
     const s = await stat(p).catch(() => null);
     if (!s) bad.push(`${f.path}: missing`);
     else if (s.size !== f.size) bad.push(`${f.path}: ${s.size} bytes, manifest says ${f.size}`);
     else if ((await sha256File(p)) !== f.sha256) bad.push(`${f.path}: sha256 differs from the manifest`);
+    progress.objects++;
+    progress.bytes += f.size;
   }
+  progress.finish();
   if (!m.files.some((f) => f.path === DUMP)) bad.push(`${DUMP}: not in the manifest`);
   if (bad.length) throw new BackupError(`the backup is damaged; nothing was restored:\n  ${bad.join('\n  ')}`);
 }
@@ -77,45 +91,90 @@ async function databaseIsEmpty(url: string): Promise<boolean> {
   }
 }
 
-/** Copies to a temporary name, checks the sha256 of what was written, then renames. */
-async function copyChecked(from: string, to: string, sha256: string): Promise<void> {
-  await mkdir(path.dirname(to), { recursive: true });
-  const tmp = `${to}.restoring`;
-  const hash = createHash('sha256');
-  await pipeline(
-    createReadStream(from),
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    }),
-    createWriteStream(tmp),
-  );
-  if (hash.digest('hex') !== sha256) throw new BackupError(`${from}: changed while being restored`);
-  await rename(tmp, to);
+/** After pg_restore: upload keys moved to the target driver, then the references checked. */
+async function checkReferences(url: string, from: string, to: string, restored: Map<string, { size: number; sha256: string }>): Promise<string[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const move = uploadKeysSql(from, to);
+    if (move) await c.query(move);
+    await c.query('begin transaction isolation level repeatable read, read only');
+    const refs = await referencedKeys(c);
+    await c.query('commit');
+    const problems: string[] = [];
+    for (const [key, ref] of refs) {
+      const o = restored.get(key);
+      if (!o) problems.push(`${key} (${ref.what}): the database refers to it but the backup does not hold it`);
+      else if (ref.size !== null && o.size !== ref.size) problems.push(`${key} (${ref.what}): ${o.size} bytes, the database says ${ref.size}`);
+      else if (ref.sha256 && o.sha256 !== ref.sha256) problems.push(`${key} (${ref.what}): its sha256 differs from the one the database records`);
+    }
+    return problems;
+  } finally {
+    await c.end();
+  }
 }
 
 main(async () => {
+  const log = (m: string) => console.log(m);
   const { dir, force } = parseArgs(process.argv.slice(2));
   const config = loadConfig();
-  if (config.STORAGE_DRIVER === 's3')
-    throw new BackupError('STORAGE_DRIVER=s3: restore the bucket with the object store\'s own means, then the database with pg_restore; see docs/operations.md.');
   const manifest = readManifest(dir);
-  console.log(`checking ${manifest.files.length} files against ${MANIFEST}…`);
-  await verify(dir, manifest);
+  if (manifest.storage.problems?.length)
+    log(`warning: this backup was written with ${manifest.storage.problems.length} problem(s) (manifest.json, storage.problems), e.g. ${manifest.storage.problems[0]}`);
+  log(`checking ${manifest.files.length} files against ${MANIFEST}…`);
+  await verify(dir, manifest, log);
 
-  const present = await listFiles(config.uploadsDir);
-  if (present.length && !force)
-    throw new BackupError(`the storage directory ${config.uploadsDir} holds ${present.length} files: restore into an empty one, or pass --force`);
-
-  const database = await openConfiguredDatabase(config, (m) => console.log(m));
+  const database = await openConfiguredDatabase(config, log);
   try {
     const version = await serverVersion(database.url);
     const pgRestore = findPgTool('pg_restore', version.major, config.PG_BIN_DIR);
     const empty = await databaseIsEmpty(database.url);
     if (!empty && !force) throw new BackupError('the database is not empty: restore into an empty database, or pass --force (its objects are then dropped)');
-    console.log(`restoring the database (PostgreSQL ${version.text}; dumped from ${manifest.database.serverVersion}) with ${pgRestore.path}…`);
+
+    const opened = await openStorage(config, database.url);
+    const { storage } = opened;
+    const restored = new Map<string, { size: number; sha256: string }>();
+    const from = manifest.storage.driver;
+    try {
+      const present = await countSome(storage);
+      if (present && !force)
+        throw new BackupError(
+          storage.driver === 'directory'
+            ? `the storage directory ${config.uploadsDir} holds ${present} files: restore into an empty one, or pass --force`
+            : `the bucket (${storage.description}) holds ${present >= 1000 ? 'at least 1000' : present} objects: restore into an empty one, or pass --force`,
+        );
+
+      // Objects first: until pg_restore commits, the database stays as it was.
+      const plan: { file: ManifestFile; key: string }[] = [];
+      for (const f of manifest.files) {
+        if (!f.path.startsWith(`${STORAGE}/`)) continue;
+        const key = keyForDriver(f.path.slice(STORAGE.length + 1), from, storage.driver);
+        if (key) plan.push({ file: f, key });
+      }
+      const progress = new Progress(`restoring the objects into ${storage.description}`, plan.length, plan.reduce((n, p) => n + p.file.size, 0), log);
+      log(progress.line());
+      await eachLimited(plan, 4, async ({ file, key }) => {
+        const sent = await fileToObject(storage, path.join(dir, file.path), key, progress);
+        if (sent.sha256 !== file.sha256 || sent.size !== file.size) throw new BackupError(`${file.path}: changed while being restored (sha256 of what was sent differs from the manifest)`);
+        restored.set(key, sent);
+        progress.objects++;
+      });
+      progress.finish();
+      // What the store holds now: every object there, with its size.
+      const listed = new Map((await listObjects(storage)).objects.map((o) => [o.key, o.size]));
+      const wrong = plan.filter(({ file, key }) => listed.get(key) !== file.size);
+      if (wrong.length)
+        throw new BackupError(
+          `the store does not hold ${wrong.length} object(s) as sent; the database was not restored:\n  ${wrong
+            .slice(0, 20)
+            .map(({ file, key }) => `${key}: ${listed.has(key) ? `${listed.get(key)} bytes` : 'absent'}, sent ${file.size}`)
+            .join('\n  ')}`,
+        );
+    } finally {
+      await opened.close();
+    }
+
+    log(`restoring the database (PostgreSQL ${version.text}; dumped from ${manifest.database.serverVersion}) with ${pgRestore.path}…`);
     run(
       pgRestore.path,
       [
@@ -129,14 +188,15 @@ main(async () => {
       ],
       'pg_restore',
     );
+    const problems = await checkReferences(database.url, from, storage.driver, restored);
+    log(
+      `restored ${dir} (last migration ${manifest.database.lastMigration ?? 'unknown'}) into ${storage.driver === from ? '' : `the ${storage.driver} driver (backup made from the ${from} driver), `}${restored.size} objects; the server migrates further at start if it is newer`,
+    );
+    if (problems.length)
+      throw new BackupError(
+        `restored, but ${problems.length} object(s) the database refers to are missing or differ:\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? '\n  …' : ''}`,
+      );
   } finally {
     await database.close();
   }
-
-  const stored = manifest.files.filter((f) => f.path.startsWith(`${STORAGE}/`));
-  console.log(`restoring ${stored.length} stored files into ${config.uploadsDir}…`);
-  for (const f of stored) {
-    await copyChecked(path.join(dir, f.path), path.join(config.uploadsDir, f.path.slice(STORAGE.length + 1)), f.sha256);
-  }
-  console.log(`restored ${dir} (last migration ${manifest.database.lastMigration ?? 'unknown'}); the server migrates further at start if it is newer`);
 });
