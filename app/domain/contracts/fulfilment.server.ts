@@ -257,6 +257,69 @@ export async function fulfilOnPublication(
   return { occurrenceId: d.occurrenceId, onTime, credited: onTime };
 }
 
+export interface ReopenOutcome {
+  occurrenceId: string;
+  /** Another published delivery linked to the same due date, which fulfils it now (or null: open again). */
+  refulfilledBy: string | null;
+}
+
+/**
+ * Called by retraction, in its transaction, after the dataset version is withdrawn: the
+ * occurrence this contribution fulfilled is open again (due, or overdue past its deadline),
+ * so the transparency report no longer counts a delivery the public cannot get. The
+ * on-time credit is reversed by the retraction itself (it is referenced to the
+ * contribution). If another delivery linked to the same due date is published, it fulfils
+ * the occurrence instead (on time or late by its own first submission, with its credit).
+ * An obligation whose new dataset was adopted from this delivery, and is now withdrawn
+ * altogether (no published version left), owes a new dataset again.
+ */
+export async function reopenOnRetraction(
+  trx: DB,
+  contributionId: string,
+): Promise<ReopenOutcome | null> {
+  const occ = await trx
+    .selectFrom('obligation_occurrence')
+    .select(['id', 'obligation_id'])
+    .where('fulfilled_by', '=', contributionId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!occ) return null;
+  await trx
+    .updateTable('obligation_occurrence')
+    .set({ fulfilled_at: null, fulfilled_by: null, delivered_at: null, on_time: null })
+    .where('id', '=', occ.id)
+    .execute();
+  const gone = await trx
+    .selectFrom('contribution as c')
+    .innerJoin('dataset_version as v', 'v.id', 'c.published_version_id')
+    .innerJoin('dataset as ds', 'ds.id', 'v.dataset_id')
+    .select('ds.id')
+    .where('c.id', '=', contributionId)
+    .where('ds.state', '=', 'retracted')
+    .executeTakeFirst();
+  if (gone)
+    await trx
+      .updateTable('contract_obligation')
+      .set({ dataset_id: null })
+      .where('id', '=', occ.obligation_id)
+      .where('dataset_id', '=', gone.id)
+      .execute();
+  const next = await trx
+    .selectFrom('obligation_delivery as d')
+    .innerJoin('contribution as c', 'c.id', 'd.contribution_id')
+    .innerJoin('dataset_version as v', 'v.id', 'c.published_version_id')
+    .select(['c.id', 'v.dataset_id'])
+    .where('d.occurrence_id', '=', occ.id)
+    .where('d.contribution_id', '!=', contributionId)
+    .where('c.state', '=', 'published')
+    .where('v.state', '=', 'published')
+    .orderBy('v.published_at')
+    .limit(1)
+    .executeTakeFirst();
+  const outcome = next ? await fulfilOnPublication(trx, next.id, next.dataset_id) : null;
+  return { occurrenceId: occ.id, refulfilledBy: outcome ? next!.id : null };
+}
+
 export interface OccurrenceView {
   id: string;
   obligationId: string;

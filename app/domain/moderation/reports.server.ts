@@ -6,6 +6,7 @@ import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { applyTransition, lockContribution } from '../contributions/transitions.server';
 import { notify } from './notifications.server';
+import { reopenOnRetraction } from '../contracts/fulfilment.server';
 import { reverseCreditsOf } from '../reputation/ledger.server';
 import type { LedgerTransaction } from '../reputation/ledger.server';
 import { DEFAULT_CLAIM_MINUTES, METROPOLE_CODE, ModerationError } from './moderation.server';
@@ -175,6 +176,8 @@ export async function retractContribution(
     }
   }
   await reverseCreditsOf(trx as LedgerTransaction, { type: 'contribution', id: contributionId }, actorId, 'reversal_retraction');
+  // A delivery owed under a public contract no longer fulfils its due date (decision 013).
+  if (c.kind !== 'observation') await reopenOnRetraction(trx, contributionId);
   // An observation's confirmation credits point at the observation (same id).
   if (c.kind === 'observation') await reverseCreditsOf(trx as LedgerTransaction, { type: 'observation', id: contributionId }, actorId, 'reversal_retraction');
   const who = await trx.selectFrom('users').select(['id', 'email', 'pseudonym', 'locale', 'deleted_at']).where('id', '=', c.submitter_id).executeTakeFirstOrThrow();
