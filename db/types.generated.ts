@@ -441,6 +441,17 @@ export interface ObservationCellAll {
   zoom: number;
 }
 
+export interface ObservationCellDayAll {
+  cx: number;
+  cy: number;
+  day: Timestamp;
+  n: number;
+  resolved: boolean;
+  sum_lat: number;
+  sum_lon: number;
+  zoom: number;
+}
+
 export interface ObservationCellMonth {
   category: string;
   commune_code: string;
@@ -718,6 +729,7 @@ export interface DB {
   observation_category: ObservationCategory;
   observation_cell: ObservationCell;
   observation_cell_all: ObservationCellAll;
+  observation_cell_day_all: ObservationCellDayAll;
   observation_cell_month: ObservationCellMonth;
   observation_cell_month_all: ObservationCellMonthAll;
   observation_export_state: ObservationExportState;

@@ -2,7 +2,8 @@
 // SQL across the communes (BENCH_MAP_COUNT for a quicker run), then the p95 of the
 // /api/v1/observations work (query parsing + SQL) for views of 1280 × 800 px at random
 // places: city zoom (12) and street zoom (17), without and with filters. Baseline in the
-// same process: clustering the same city views on the fly from the rows (no cell counts).
+// same process: clustering the same city views on the fly from the rows (no cell counts);
+// and, alternating, the days of a date range read from the rows against the day counts.
 // Prints a Markdown section (figures and EXPLAIN ANALYZE plans) for docs/benchmarks.md.
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
@@ -67,8 +68,10 @@ const shapes: Shape[] = [
   { name: 'city zoom 12, category + open', zoom: 12, filters: { category: 'voirie', status: 'open' } },
   { name: 'city zoom 12, two categories + commune', zoom: 12, filters: { category: 'proprete,bruit', commune: '69123' } },
   { name: 'city zoom 12, date range (whole months)', zoom: 12, filters: { from: `${day(400).slice(0, 7)}-01`, to: lastDayBefore(`${day(40).slice(0, 7)}-01`) } },
-  { name: 'city zoom 12, date range (any days: partial months from the rows)', zoom: 12, filters: { from: day(400), to: day(40) } },
+  { name: 'city zoom 12, date range (any days: partial months from the day counts)', zoom: 12, filters: { from: day(400), to: day(40) } },
+  { name: 'city zoom 12, category + date range (any days)', zoom: 12, filters: { category: 'voirie', from: day(400), to: day(40) } },
   { name: 'neighbourhood zoom 14, no filter', zoom: 14, filters: {} },
+  { name: 'neighbourhood zoom 14, date range (any days)', zoom: 14, filters: { from: day(400), to: day(40) } },
   { name: 'street zoom 17, no filter', zoom: 17, filters: {} },
   { name: 'street zoom 17, category + open', zoom: 17, filters: { category: 'voirie', status: 'open' } },
   { name: 'street zoom 17, date range (any days)', zoom: 17, filters: { from: day(400), to: day(40) } },
@@ -105,9 +108,10 @@ async function main(): Promise<void> {
     else await sql`vacuum analyze`.execute(db);
     const genS = (performance.now() - t0) / 1000;
     const count = (await sql<{ n: number }>`select count(*)::int as n from observation where listed`.execute(db)).rows[0]!.n;
-    const size = (await sql<{ o: string; c: string; n: number }>`select pg_size_pretty(pg_total_relation_size('observation')) as o,
-      pg_size_pretty(pg_total_relation_size('observation_cell')) as c, (select count(*)::int from observation_cell) as n`.execute(db)).rows[0]!;
-    say(`- ${count.toLocaleString('en')} published observations ${reuse ? `(kept database, vacuumed in ${genS.toFixed(0)} s)` : `generated in SQL in ${genS.toFixed(0)} s`} (59 communes, 10 categories, 2 years, 30 % resolved), cell counts rebuilt in the same time; observation ${size.o}, observation_cell ${size.c} (${size.n.toLocaleString('en')} rows, zooms 8–15); PostgreSQL ${version}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)} at start; views of ${WIDTH} × ${HEIGHT} px at ${centres.length} places, ${RUNS} runs per shape after 10 warm-up runs, one at a time.`);
+    const size = (await sql<{ o: string; c: string; n: number; d: string; dn: number }>`select pg_size_pretty(pg_total_relation_size('observation')) as o,
+      pg_size_pretty(pg_total_relation_size('observation_cell')) as c, (select count(*)::int from observation_cell) as n,
+      pg_size_pretty(pg_total_relation_size('observation_cell_day_all')) as d, (select count(*)::int from observation_cell_day_all) as dn`.execute(db)).rows[0]!;
+    say(`- ${count.toLocaleString('en')} published observations ${reuse ? `(kept database, vacuumed in ${genS.toFixed(0)} s)` : `generated in SQL in ${genS.toFixed(0)} s`} (59 communes, 10 categories, 2 years, 30 % resolved), cell counts rebuilt in the same time; observation ${size.o}, observation_cell ${size.c} (${size.n.toLocaleString('en')} rows, zooms 8–15), observation_cell_day_all ${size.d} (${size.dn.toLocaleString('en')} rows, zooms 8–12); PostgreSQL ${version}; ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(2)} at start; views of ${WIDTH} × ${HEIGHT} px at ${centres.length} places, ${RUNS} runs per shape after 10 warm-up runs, one at a time.`);
     say('');
     say('| query shape | p50 | p95 | max | features / observations (first view) |');
     say('|---|---|---|---|---|');
@@ -144,8 +148,37 @@ async function main(): Promise<void> {
     say('');
     say(`Ratio baseline / cell counts at city zoom (p95): ${(pct(base, 95) / city.p95).toFixed(1)} ×. Target p95 < 50 ms: ${results.every((r) => r.p95 < 50) ? 'met by every shape' : `missed by ${results.filter((r) => r.p95 >= 50).map((r) => r.shape.name).join('; ')}`}.`);
 
+    // The days of partial months: day counts against the rows (the way before the day counts),
+    // alternating run by run so both see the same machine.
+    const ranged = parsedShapes.find((p) => p.shape.filters.from && p.shape.zoom === 12 && !p.shape.filters.category && !p.shape.name.includes('whole'))!;
+    const rowsT: number[] = [];
+    const daysT: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      await observationsInBox(db, ranged.qs[i % ranged.qs.length]!, { dayCounts: false });
+      await observationsInBox(db, ranged.qs[i % ranged.qs.length]!);
+    }
+    for (let i = 0; i < RUNS; i++) {
+      const q = ranged.qs[i % ranged.qs.length]!;
+      let t = performance.now();
+      const a = await observationsInBox(db, q, { dayCounts: false });
+      rowsT.push(performance.now() - t);
+      t = performance.now();
+      const b = await observationsInBox(db, q);
+      daysT.push(performance.now() - t);
+      if (a.total !== b.total) throw new Error(`day counts and rows disagree: ${b.total} vs ${a.total}`);
+    }
+    rowsT.sort((x, y) => x - y);
+    daysT.sort((x, y) => x - y);
+    say('');
+    say('| city zoom 12, date range (any days), alternating | p50 | p95 | max |');
+    say('|---|---|---|---|');
+    say(`| edge days from the rows (before the day counts) | ${ms(pct(rowsT, 50))} | ${ms(pct(rowsT, 95))} | ${ms(rowsT.at(-1)!)} |`);
+    say(`| edge days from the day counts | ${ms(pct(daysT, 50))} | ${ms(pct(daysT, 95))} | ${ms(daysT.at(-1)!)} |`);
+    say('');
+    say(`Ratio rows / day counts (p95): ${(pct(rowsT, 95) / pct(daysT, 95)).toFixed(1)} × (same totals on every view).`);
+
     // Plans, captured from a logging Kysely instance, for one view of some shapes.
-    for (const idx of [0, 2, 4, 5, 6, 8]) {
+    for (const idx of [0, 2, 4, 5, 6, 8, 10]) {
       const { shape, qs } = parsedShapes[idx]!;
       const captured: { sql: string; parameters: readonly unknown[] }[] = [];
       const logging = new Kysely<Database>({

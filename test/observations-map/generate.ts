@@ -57,5 +57,5 @@ export async function generatePublishedObservations(db: DB, opts: GenerateOption
   await sql`select rebuild_observation_cells()`.execute(db);
   // Vacuum sets the visibility map, so the covering indexes serve index-only scans (autovacuum does it in production).
   await sql`vacuum analyze observation`.execute(db);
-  await sql`vacuum analyze observation_cell_all, observation_cell, observation_cell_month`.execute(db);
+  await sql`vacuum analyze observation_cell_all, observation_cell, observation_cell_month, observation_cell_month_all, observation_cell_day_all`.execute(db);
 }

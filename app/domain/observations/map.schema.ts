@@ -9,6 +9,8 @@ export const MAX_FEATURES = 2000;
 /** Zoom levels whose cell counts are precomputed (observation_cell). */
 export const CELL_MIN_ZOOM = 8;
 export const CELL_MAX_ZOOM = 15;
+/** Zoom levels whose day counts are precomputed (observation_cell_day_all, without category and commune). */
+export const DAY_MAX_ZOOM = 12;
 export const STATUSES = ['all', 'open', 'resolved'] as const;
 export type ObservationStatus = (typeof STATUSES)[number];
 export const LIST_LIMIT = 50;

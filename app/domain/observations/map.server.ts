@@ -1,7 +1,7 @@
 // The public map of published observations at scale: clusters aggregated in SQL below
 // POINT_ZOOM (from the precomputed per-zoom cell counts: observation_cell_all without
 // filters, observation_cell with category or commune, observation_cell_month for date
-// ranges), points above
+// ranges, observation_cell_day_all for the days of partial months at coarse zooms), points above
 // it, never more than MAX_FEATURES features per answer; the list view (newest in the box);
 // one observation as the public sees it. No PostGIS: see docs/decisions/010-observation-clusters.md.
 import { sql } from 'kysely';
@@ -10,6 +10,7 @@ import type { DB } from '#db/client';
 import {
   CELL_MAX_ZOOM,
   CELL_MIN_ZOOM,
+  DAY_MAX_ZOOM,
   LIST_LIMIT,
   MAX_FEATURES,
   POINT_ZOOM,
@@ -80,7 +81,7 @@ const nextMonth = (d: string) => {
 interface DatePlan {
   /** Months [start, end) served from observation_cell (null bound = open). */
   months: { start: string | null; end: string | null } | null;
-  /** Day ranges [from, to) (Paris days) served from the observation rows. */
+  /** Day ranges [from, to) (Paris days) served from the day counts or the observation rows. */
   edges: { from: string | null; to: string | null }[];
 }
 
@@ -127,7 +128,7 @@ interface CellSum {
   sum_lat: number;
 }
 
-async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
+async function clusters(db: DB, q: MapQuery, ze: number, opts: MapOptions): Promise<MapAnswer> {
   const g = cellRange(q.bbox, ze);
   const coverage = cellRangeBounds(g.x0, g.y0, g.x1, g.y1, ze);
   // Precomputed levels serve zooms up to CELL_MAX_ZOOM (coarser zooms: level 8 shifted).
@@ -140,6 +141,7 @@ async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
   const ly1 = ((g.y1 + 1) << shift) - 1;
   const plan = fromCells ? planDates(q.from, q.to) : { months: null, edges: [{ from: q.from ?? null, to: q.to ? addDays(q.to, 1) : null }] };
   const parts: RawBuilder<CellSum>[] = [];
+  const detailed = q.category.length > 0 || q.commune.length > 0;
 
   if (plan.months) {
     const f: RawBuilder<unknown>[] = [sql`zoom = ${level}`, sql`cx between ${lx0} and ${lx1}`, sql`cy between ${ly0} and ${ly1}`];
@@ -151,13 +153,23 @@ async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
     if (plan.months.end) f.push(sql`month < ${plan.months.end}::date`);
     // Without dates, the counts without the month (a few rows per cell); with, per month.
     const byMonth = Boolean(plan.months.start || plan.months.end);
-    const detailed = q.category.length > 0 || q.commune.length > 0;
     const table = byMonth ? (detailed ? 'observation_cell_month' : 'observation_cell_month_all') : detailed ? 'observation_cell' : 'observation_cell_all';
     parts.push(sql<CellSum>`select cx >> ${shift} as gx, cy >> ${shift} as gy, n, sum_lon, sum_lat
       from ${sql.raw(table)} where ${sql.join(f, sql` and `)}`);
   }
-  if (plan.edges.length) {
-    // The rows of partial months (or of fine zooms), placed in the same cells as the counts.
+  if (plan.edges.length && fromCells && level <= DAY_MAX_ZOOM && !detailed && opts.dayCounts !== false) {
+    // The days of partial months at coarse zooms: the day counts (one index range per edge).
+    for (const r of plan.edges) {
+      const f: RawBuilder<unknown>[] = [sql`zoom = ${level}`, sql`cx between ${lx0} and ${lx1}`, sql`cy between ${ly0} and ${ly1}`];
+      if (r.from) f.push(sql`day >= ${r.from}::date`);
+      if (r.to) f.push(sql`day < ${r.to}::date`);
+      if (q.status === 'open') f.push(sql`not resolved`);
+      if (q.status === 'resolved') f.push(sql`resolved`);
+      parts.push(sql<CellSum>`select cx >> ${shift} as gx, cy >> ${shift} as gy, n, sum_lon, sum_lat
+        from observation_cell_day_all where ${sql.join(f, sql` and `)}`);
+    }
+  } else if (plan.edges.length) {
+    // The rows of partial months (with category or commune, or at fine zooms), placed in the same cells as the counts.
     const [w, s, e, n] = coverage;
     const pad = 1e-9;
     const f = rowFilters(q);
@@ -174,13 +186,19 @@ async function clusters(db: DB, q: MapQuery, ze: number): Promise<MapAnswer> {
         from observation o where ${sql.join([...f, dayRange(r)], sql` and `)}`);
     }
   }
-  const rows = (
-    await sql<CellSum>`select gx, gy, sum(n)::int as n, sum(sum_lon) as sum_lon, sum(sum_lat) as sum_lat
+  const query = sql<CellSum>`select gx, gy, sum(n)::int as n, sum(sum_lon) as sum_lon, sum(sum_lat) as sum_lat
       from (${sql.join(parts, sql` union all `)}) p
       group by gx, gy having sum(n) > 0
       order by gx, gy
-      limit ${MAX_FEATURES}`.execute(db)
-  ).rows;
+      limit ${MAX_FEATURES}`;
+  // Without parallel workers: these reads take a few milliseconds, and starting workers on
+  // a busy 2-CPU machine cost more than they saved (measured: docs/benchmarks.md, map, run 7).
+  const rows = db.isTransaction
+    ? (await query.execute(db)).rows
+    : await db.transaction().execute(async (trx) => {
+        await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
+        return (await query.execute(trx)).rows;
+      });
   let total = 0;
   const features: ClusterFeature[] = rows.map((r) => {
     const count = Number(r.n);
@@ -229,11 +247,16 @@ const pointFeature = (r: PointRow): PointFeature => ({
   },
 });
 
+export interface MapOptions {
+  /** false: read the days of partial months from the rows even at coarse zooms (the benchmark's comparison). */
+  dayCounts?: boolean;
+}
+
 /**
  * The map's answer for a box and zoom: clusters below POINT_ZOOM; at or above it the points
  * when at most MAX_FEATURES are in the box, else clusters on the fine grid.
  */
-export async function observationsInBox(db: DB, q: MapQuery): Promise<MapAnswer> {
+export async function observationsInBox(db: DB, q: MapQuery, opts: MapOptions = {}): Promise<MapAnswer> {
   const ze = clusterZoom(q.bbox, q.zoom);
   if (q.zoom >= POINT_ZOOM && ze === q.zoom) {
     const rows = (await pointsQuery(q, MAX_FEATURES + 1, false).execute(db)).rows;
@@ -241,7 +264,7 @@ export async function observationsInBox(db: DB, q: MapQuery): Promise<MapAnswer>
       return { type: 'FeatureCollection', mode: 'points', zoom: q.zoom, grid: null, total: rows.length, features: rows.map(pointFeature) };
     }
   }
-  return clusters(db, q, ze);
+  return clusters(db, q, ze, opts);
 }
 
 /** The list view: the newest observations in the box (at most LIST_LIMIT), with the same filters. */
