@@ -2,7 +2,9 @@
 // credited to "contributeurs de terridata", ODbL), with CSV and GeoJSON distributions that
 // round-trip to the published observations; a description starting with = + - @ is
 // neutralised in the CSV; the job regenerates only what changed (resolution, retraction),
-// keeps the download links, and the files download through the real server.
+// keeps the download links, and the files download through the real server. A category
+// without published observations gets no dataset until its first publication; once
+// published, a dataset stays (and says so) even when its last observation is withdrawn.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +29,8 @@ let storage: DirectoryStorage;
 const ORIGIN = 'https://terridata.example';
 const EVIL = ['=HYPERLINK("http://evil.example","clic")', '+33 6 12 34 56 78 appelle', '-2+3 voitures garées', '@SUM(A1:A9) déchets'];
 const evilIds: string[] = [];
+/** A category no observation uses yet (added to the admin-managed list by the test). */
+const EMPTY = { code: 'signalisation', label: 'Signalisation' };
 
 /** RFC 4180 parser (quotes, doubled quotes, CRLF): what a reuser's tool does. */
 function parseCsv(text: string): string[][] {
@@ -67,13 +71,19 @@ async function datasetOf(category: string) {
 
 const fileOf = (key: string) => readFile(path.join(uploadsDir, key), 'utf8');
 
+/** The titles of the datasets the catalogue lists. */
+const catalogueTitles = async () =>
+  (await t.db.selectFrom('dataset').select('metadata').where('listed', '=', true).execute()).map((d) => (d.metadata as { title: string }).title);
+
 beforeAll(async () => {
   t = await createTestDatabase();
   uploadsDir = mkdtempSync(path.join(os.tmpdir(), 'td-obs-open-'));
   storage = new DirectoryStorage(uploadsDir);
   await seedReferenceLists(t.db);
   await seedReference(t.db);
-  await generatePublishedObservations(t.db, { count: 600 });
+  await t.db.insertInto('observation_category').values({ code: EMPTY.code, label_fr: EMPTY.label, label_en: 'Road signs', position: 20 }).execute();
+  // Every seeded category gets observations (the empty one stays empty).
+  await generatePublishedObservations(t.db, { count: 600, categories: (await t.db.selectFrom('observation_category').select('code').where('code', '!=', EMPTY.code).execute()).map((c) => c.code) });
   const author = await citizen(t.db);
   const m = await makeModerator(t.db);
   for (const description of EVIL) {
@@ -101,11 +111,15 @@ describe('csvField', () => {
 });
 
 describe('one dataset per category', () => {
-  it('the first run creates them, published by the Métropole, credited to the contributors, ODbL', async () => {
+  it('the first run creates them for the categories with published observations, published by the Métropole, credited to the contributors, ODbL', async () => {
     const done = await exportChangedObservations(t.db, { storage, origin: ORIGIN });
-    const categories = await t.db.selectFrom('observation_category').select('code').where('active', '=', true).execute();
+    const categories = await t.db.selectFrom('observation_category').select('code').where('active', '=', true).where('code', '!=', EMPTY.code).execute();
+    expect(categories.length).toBe(10);
     expect(done.map((d) => d.category).sort()).toEqual(categories.map((c) => c.code).sort());
-    expect(done.every((d) => d.created)).toBe(true);
+    expect(done.every((d) => d.created && d.rows > 0)).toBe(true);
+    // No empty dataset for the category nobody used: not in the catalogue at all.
+    expect(await catalogueTitles()).not.toContain(`Observations citoyennes — ${EMPTY.label}`);
+    expect(await catalogueTitles()).toContain('Observations citoyennes — Voirie');
 
     const { d, dists } = await datasetOf('voirie');
     const meta = d.metadata as Record<string, unknown>;
@@ -215,5 +229,46 @@ describe('regenerated when observations change', () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe('a category without published observations', () => {
+  it('has no dataset until its first publication, then one with that observation', async () => {
+    const m = await makeModerator(t.db);
+    // Submitted but not yet approved: still nothing to publish.
+    const author = await citizen(t.db);
+    const { id } = await observe(t.db, author.user.id, uploadsDir, { category: EMPTY.code, description: 'Panneau « stop » couché au carrefour.' });
+    expect(await exportChangedObservations(t.db, { storage, origin: ORIGIN })).toEqual([]);
+    expect(await exportChangedObservations(t.db, { storage, origin: ORIGIN, all: true }).then((d) => d.map((x) => x.category))).not.toContain(EMPTY.code);
+    expect(await catalogueTitles()).not.toContain(`Observations citoyennes — ${EMPTY.label}`);
+
+    expect((await claimNextContribution(t.db, m, { kind: 'observation' }))?.id).toBe(id);
+    await approveContribution(t.db, m, id);
+    const done = await exportChangedObservations(t.db, { storage, origin: ORIGIN });
+    expect(done.map((d) => [d.category, d.created, d.rows])).toEqual([[EMPTY.code, true, 1]]);
+    expect(await catalogueTitles()).toContain(`Observations citoyennes — ${EMPTY.label}`);
+    const { d, dists } = await datasetOf(EMPTY.code);
+    expect(d.slug).toBe('observations-citoyennes-signalisation');
+    const data = parseCsv(await fileOf(dists[0]!.storage_key)).slice(1);
+    expect(data.map((r) => [r[0], r[4]])).toEqual([[id, 'Panneau « stop » couché au carrefour.']]);
+    expect((d.metadata as { temporalStart?: string }).temporalStart).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it('once published, its dataset stays when its last observation is withdrawn, and says why it is empty', async () => {
+    const before = await datasetOf(EMPTY.code);
+    const m = await makeModerator(t.db);
+    const [only] = await t.db.selectFrom('observation').select('id').where('category', '=', EMPTY.code).where('listed', '=', true).execute();
+    await t.db.transaction().execute((trx) => retractContribution(trx, m.id, only!.id, 'Doublon d’un autre signalement'));
+    const done = await exportChangedObservations(t.db, { storage, origin: ORIGIN });
+    expect(done.map((x) => [x.category, x.created, x.rows])).toEqual([[EMPTY.code, false, 0]]);
+    const after = await datasetOf(EMPTY.code);
+    expect(after.d.id).toBe(before.d.id);
+    expect(after.d.listed).toBe(true);
+    expect(after.dists.map((x) => [x.id, x.row_count])).toEqual(before.dists.map((x) => [x.id, 0]));
+    expect(parseCsv(await fileOf(after.dists[0]!.storage_key))).toHaveLength(1);
+    const meta = after.d.metadata as { description: string; temporalStart?: string };
+    expect(meta.description).toContain('Aucune observation de cette catégorie n’est publiée pour le moment');
+    expect(meta.temporalStart).toBeUndefined();
+    expect((before.d.metadata as { description: string }).description).not.toContain('Aucune observation');
   });
 });
