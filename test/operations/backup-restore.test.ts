@@ -1,6 +1,7 @@
 // `npm run backup` and `npm run restore` as an operator runs them: a backup of a catalogue
 // with published datasets, restored into a fresh database and a fresh directory, serves
-// every dataset's files with their checksums; a damaged backup restores nothing; missing
+// every dataset's files with their checksums, also from an S3 bucket (the same backup moved to
+// the object store); a damaged backup restores nothing; missing
 // client tools and a non-empty target are refused with a message that says what to do.
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,6 +17,7 @@ import { prepareReferences } from '../contributions/helpers';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
+import { startTestS3 } from '../storage/s3-server';
 
 let t: TestDatabase;
 let root: string;
@@ -134,6 +136,32 @@ describe('backup and restore', () => {
     } finally {
       await server.close();
       await db.destroy();
+    }
+  }, 120_000);
+
+  it('restores the same backup into an empty S3 bucket (moving to the object store), which serves every dataset', async () => {
+    const s3 = await startTestS3();
+    try {
+      const url = await freshDatabase('to_s3');
+      const r = await runScript('restore', [backupDir], { DATABASE_URL: url, ...s3.env });
+      expect(r.code, r.output).toBe(0);
+      expect(r.output).toMatch(/into the s3 driver \(backup made from the directory driver\)/);
+      const { db, pool } = createDb(url, 4);
+      const server = await startTestServer({ db, pool, env: { ...s3.env, STORAGE_MIN_FREE_BYTES: '0' } });
+      try {
+        const restored = await distributions(db);
+        expect(restored).toEqual(await distributions(t.db));
+        for (const d of restored) {
+          const res = await fetch(`${server.url}/datasets/${d.slug}/telecharger/${d.id}`);
+          expect(res.status).toBe(200);
+          expect(sha(new Uint8Array(await res.arrayBuffer()))).toBe(d.sha256);
+        }
+      } finally {
+        await server.close();
+        await db.destroy();
+      }
+    } finally {
+      await s3.close();
     }
   }, 120_000);
 
