@@ -9,6 +9,8 @@ import uppyDashboardCss from '@uppy/dashboard/css/style.min.css?url';
 import leafletCss from 'leaflet/dist/leaflet.css?url';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Field, FieldError } from '~/components/form-field';
+import type { FieldErrors } from '~/components/form-field';
 import { communeFromOutlines } from '~/components/observations/commune-hint';
 import ObservationMap from '~/components/observations/observation-map.client';
 import observationsCss from '~/components/observations/observations.css?url';
@@ -54,7 +56,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-type FieldErrors = Record<string, string[] | undefined>;
 type ActionResult = { errors: FieldErrors; values: Record<string, string> };
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -77,16 +78,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
     throw e;
   }
 }
-
-function Err({ id, errors }: { id: string; errors?: string[] }) {
-  return errors?.length ? (
-    <p id={`${id}-error`} className="field-error">
-      {errors.join(' ')}
-    </p>
-  ) : null;
-}
-
-const describedBy = (...ids: (string | false | undefined)[]) => ids.filter(Boolean).join(' ') || undefined;
 
 export default function NewObservation() {
   const { t } = useTranslation(['observations', 'uploads']);
@@ -178,89 +169,56 @@ export default function NewObservation() {
             {t('fields.coordinatesHint')}
           </p>
           <div className="observation-coordinates">
-            <div className="field">
-              <label htmlFor="f-lon">{t('fields.lon')}</label>
-              <input
-                id="f-lon"
-                name="lon"
-                inputMode="decimal"
-                autoComplete="off"
-                value={lon}
-                onChange={(e) => setLon(e.target.value)}
-                aria-invalid={fieldError('lon') || pointErrors.length ? true : undefined}
-                aria-describedby={describedBy('coords-hint', fieldError('lon') && 'f-lon-error', pointErrors.length > 0 && 'f-point-error')}
-              />
-              <Err id="f-lon" errors={fieldError('lon')} />
-            </div>
-            <div className="field">
-              <label htmlFor="f-lat">{t('fields.lat')}</label>
-              <input
-                id="f-lat"
-                name="lat"
-                inputMode="decimal"
-                autoComplete="off"
-                value={lat}
-                onChange={(e) => setLat(e.target.value)}
-                aria-invalid={fieldError('lat') || pointErrors.length ? true : undefined}
-                aria-describedby={describedBy('coords-hint', fieldError('lat') && 'f-lat-error', pointErrors.length > 0 && 'f-point-error')}
-              />
-              <Err id="f-lat" errors={fieldError('lat')} />
-            </div>
+            {(
+              [
+                ['lon', lon, setLon],
+                ['lat', lat, setLat],
+              ] as const
+            ).map(([name, value, setValue]) => (
+              <Field
+                key={name}
+                id={`f-${name}`}
+                className="field"
+                label={t(`fields.${name}`)}
+                errors={fieldError(name)}
+                sharedHintId="coords-hint"
+                alsoDescribedBy={[pointErrors.length > 0 && 'f-point-error']}
+                invalid={pointErrors.length > 0}
+              >
+                {(control) => (
+                  <input {...control} name={name} inputMode="decimal" autoComplete="off" value={value} onChange={(e) => setValue(e.target.value)} />
+                )}
+              </Field>
+            ))}
           </div>
-          <Err id="f-point" errors={pointErrors.length ? pointErrors : undefined} />
+          <FieldError id="f-point" errors={pointErrors.length ? pointErrors : undefined} />
         </fieldset>
 
-        <div>
-          <label htmlFor="f-category">{t('fields.category')}</label>
-          <select
-            id="f-category"
-            name="category"
-            defaultValue={values.category ?? ''}
-            aria-invalid={fieldError('category') ? true : undefined}
-            aria-describedby={describedBy(fieldError('category') && 'f-category-error')}
-          >
-            <option value="">{t('fields.chooseCategory')}</option>
-            {categories.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-          <Err id="f-category" errors={fieldError('category')} />
-        </div>
+        <Field id="f-category" label={t('fields.category')} errors={fieldError('category')}>
+          {(control) => (
+            <select {...control} name="category" defaultValue={values.category ?? ''}>
+              <option value="">{t('fields.chooseCategory')}</option>
+              {categories.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
 
-        <div>
-          <label htmlFor="f-description">{t('fields.description')}</label>
-          <p id="f-description-hint" className="hint">
-            {t('fields.descriptionHint', { max: DESCRIPTION_MAX })}
-          </p>
-          <textarea
-            id="f-description"
-            name="description"
-            rows={5}
-            defaultValue={values.description ?? ''}
-            aria-invalid={fieldError('description') ? true : undefined}
-            aria-describedby={describedBy('f-description-hint', fieldError('description') && 'f-description-error')}
-          />
-          <Err id="f-description" errors={fieldError('description')} />
-        </div>
+        <Field
+          id="f-description"
+          label={t('fields.description')}
+          hint={t('fields.descriptionHint', { max: DESCRIPTION_MAX })}
+          errors={fieldError('description')}
+        >
+          {(control) => <textarea {...control} name="description" rows={5} defaultValue={values.description ?? ''} />}
+        </Field>
 
-        <div>
-          <label htmlFor="f-observedAt">{t('fields.observedAt')}</label>
-          <p id="f-observedAt-hint" className="hint">
-            {t('fields.observedAtHint')}
-          </p>
-          <input
-            id="f-observedAt"
-            name="observedAt"
-            type="datetime-local"
-            max={now}
-            defaultValue={values.observedAt ?? now}
-            aria-invalid={fieldError('observedAt') ? true : undefined}
-            aria-describedby={describedBy('f-observedAt-hint', fieldError('observedAt') && 'f-observedAt-error')}
-          />
-          <Err id="f-observedAt" errors={fieldError('observedAt')} />
-        </div>
+        <Field id="f-observedAt" label={t('fields.observedAt')} hint={t('fields.observedAtHint')} errors={fieldError('observedAt')}>
+          {(control) => <input {...control} name="observedAt" type="datetime-local" max={now} defaultValue={values.observedAt ?? now} />}
+        </Field>
 
         <fieldset className="stack">
           <legend>{t('fields.photo')}</legend>
@@ -293,7 +251,7 @@ export default function NewObservation() {
           ) : (
             <p className="hint">{t('fields.photoNoScript')}</p>
           )}
-          <Err id="f-photo" errors={fieldError('photoUploadId')} />
+          <FieldError id="f-photo" errors={fieldError('photoUploadId')} />
         </fieldset>
 
         <p>

@@ -1,22 +1,13 @@
 // The fields of a dataset's metadata. Plain form controls with their labels, hints and
 // errors (announced through aria-describedby), so the form works without JavaScript.
 import { useTranslation } from 'react-i18next';
+import { describedBy, Field, FieldError } from '~/components/form-field';
+import type { FieldErrors } from '~/components/form-field';
 import { updateFrequencies, WHOLE_METROPOLE } from '~/domain/contributions/contributions.schema';
 import type { DraftMetadata } from '~/domain/contributions/contributions.schema';
 import type { ReferenceData } from '~/domain/contributions/reference.server';
 
-export type FieldErrors = Record<string, string[] | undefined>;
-
-function Err({ id, errors }: { id: string; errors?: string[] }) {
-  return errors?.length ? (
-    <p id={`${id}-error`} className="field-error">
-      {errors.join(' ')}
-    </p>
-  ) : null;
-}
-
-const described = (id: string, errors?: string[], hint?: boolean) =>
-  [hint ? `${id}-hint` : null, errors?.length ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
+export type { FieldErrors };
 
 /** Errors of a field and of its items (`communes.0` → `communes`). */
 function errorsOf(errors: FieldErrors, name: string): string[] | undefined {
@@ -42,27 +33,18 @@ export function MetadataFields({
   const { t } = useTranslation('contributions');
   const e = (name: string) => errorsOf(errors, name);
   const text = (name: keyof DraftMetadata, opts: { type?: string; hint?: string; autoComplete?: string } = {}) => {
-    const id = `f-${name}`;
-    const errs = e(name);
     return (
-      <div>
-        <label htmlFor={id}>{t(`fields.${name}`)}</label>
-        {opts.hint ? (
-          <p id={`${id}-hint`} className="hint">
-            {opts.hint}
-          </p>
-        ) : null}
-        <input
-          id={id}
-          name={name}
-          type={opts.type ?? 'text'}
-          autoComplete={opts.autoComplete}
-          defaultValue={Array.isArray(draft[name]) ? (draft[name] as string[]).join(', ') : ((draft[name] as string | undefined) ?? '')}
-          aria-invalid={errs ? true : undefined}
-          aria-describedby={described(id, errs, Boolean(opts.hint))}
-        />
-        <Err id={id} errors={errs} />
-      </div>
+      <Field id={`f-${name}`} label={t(`fields.${name}`)} hint={opts.hint} errors={e(name)}>
+        {(control) => (
+          <input
+            {...control}
+            name={name}
+            type={opts.type ?? 'text'}
+            autoComplete={opts.autoComplete}
+            defaultValue={Array.isArray(draft[name]) ? (draft[name] as string[]).join(', ') : ((draft[name] as string | undefined) ?? '')}
+          />
+        )}
+      </Field>
     );
   };
   const columnNames = draft.columns?.length ? draft.columns : suggestedColumns.map((name) => ({ name, description: '' }));
@@ -71,21 +53,9 @@ export function MetadataFields({
   return (
     <>
       {text('title')}
-      <div>
-        <label htmlFor="f-description">{t('fields.description')}</label>
-        <p id="f-description-hint" className="hint">
-          {t('fields.descriptionHint')}
-        </p>
-        <textarea
-          id="f-description"
-          name="description"
-          rows={8}
-          defaultValue={draft.description ?? ''}
-          aria-invalid={e('description') ? true : undefined}
-          aria-describedby={described('f-description', e('description'), true)}
-        />
-        <Err id="f-description" errors={e('description')} />
-      </div>
+      <Field id="f-description" label={t('fields.description')} hint={t('fields.descriptionHint')} errors={e('description')}>
+        {(control) => <textarea {...control} name="description" rows={8} defaultValue={draft.description ?? ''} />}
+      </Field>
 
       <fieldset aria-describedby={e('themes') ? 'f-themes-error' : undefined}>
         <legend>{t('fields.themes')}</legend>
@@ -96,97 +66,68 @@ export function MetadataFields({
             </label>
           ))}
         </div>
-        <Err id="f-themes" errors={e('themes')} />
+        <FieldError id="f-themes" errors={e('themes')} />
       </fieldset>
 
       {text('keywords', { hint: t('fields.keywordsHint') })}
 
-      <div>
-        <label htmlFor="f-communes">{t('fields.communes')}</label>
-        <p id="f-communes-hint" className="hint">
-          {t('fields.communesHint')}
-        </p>
-        <select
-          id="f-communes"
-          name="communes"
-          multiple
-          size={8}
-          defaultValue={draft.communes ?? []}
-          aria-invalid={e('communes') ? true : undefined}
-          aria-describedby={described('f-communes', e('communes'), true)}
-        >
-          <option value={WHOLE_METROPOLE}>{t('fields.wholeMetropole')}</option>
-          {refs.communes.map((c) => (
-            <option key={c.code} value={c.code}>
-              {c.name} ({c.code})
-            </option>
-          ))}
-        </select>
-        <Err id="f-communes" errors={e('communes')} />
-      </div>
+      <Field id="f-communes" label={t('fields.communes')} hint={t('fields.communesHint')} errors={e('communes')}>
+        {(control) => (
+          <select {...control} name="communes" multiple size={8} defaultValue={draft.communes ?? []}>
+            <option value={WHOLE_METROPOLE}>{t('fields.wholeMetropole')}</option>
+            {refs.communes.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name} ({c.code})
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
 
-      <div>
-        <label htmlFor="f-licence">{t('fields.licence')}</label>
-        <select
-          id="f-licence"
-          name="licence"
-          defaultValue={draft.licence ?? ''}
-          aria-invalid={e('licence') ? true : undefined}
-          aria-describedby={described('f-licence', e('licence'))}
-        >
-          <option value="">{t('fields.choose')}</option>
-          {refs.licences.map((l) => (
-            <option key={l.id} value={l.id}>
-              {l.name}
-              {l.traceable ? ` (${t('fields.traceable')})` : ''}
-            </option>
-          ))}
-        </select>
-        <Err id="f-licence" errors={e('licence')} />
-      </div>
+      <Field id="f-licence" label={t('fields.licence')} errors={e('licence')}>
+        {(control) => (
+          <select {...control} name="licence" defaultValue={draft.licence ?? ''}>
+            <option value="">{t('fields.choose')}</option>
+            {refs.licences.map((l) => (
+              <option key={l.id} value={l.id}>
+                {l.name}
+                {l.traceable ? ` (${t('fields.traceable')})` : ''}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
 
       <div className="field-row">
         {text('temporalStart', { type: 'date' })}
         {text('temporalEnd', { type: 'date' })}
       </div>
 
-      <div>
-        <label htmlFor="f-updateFrequency">{t('fields.updateFrequency')}</label>
-        <select
-          id="f-updateFrequency"
-          name="updateFrequency"
-          defaultValue={draft.updateFrequency ?? ''}
-          aria-invalid={e('updateFrequency') ? true : undefined}
-          aria-describedby={described('f-updateFrequency', e('updateFrequency'))}
-        >
-          <option value="">{t('fields.choose')}</option>
-          {updateFrequencies.map((f) => (
-            <option key={f} value={f}>
-              {t(`frequencies.${f}`)}
-            </option>
-          ))}
-        </select>
-        <Err id="f-updateFrequency" errors={e('updateFrequency')} />
-      </div>
+      <Field id="f-updateFrequency" label={t('fields.updateFrequency')} errors={e('updateFrequency')}>
+        {(control) => (
+          <select {...control} name="updateFrequency" defaultValue={draft.updateFrequency ?? ''}>
+            <option value="">{t('fields.choose')}</option>
+            {updateFrequencies.map((f) => (
+              <option key={f} value={f}>
+                {t(`frequencies.${f}`)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
 
-      <div>
-        <label htmlFor="f-organizationId">{t('fields.organization')}</label>
-        <select
-          id="f-organizationId"
-          name="organizationId"
-          defaultValue={draft.organizationId ?? ''}
-          aria-invalid={e('organizationId') ? true : undefined}
-          aria-describedby={described('f-organizationId', e('organizationId'))}
-        >
-          <option value="">{t('fields.individual')}</option>
-          {organizations.map((o) => (
-            <option key={o.id} value={o.id}>
-              {o.name}
-            </option>
-          ))}
-        </select>
-        <Err id="f-organizationId" errors={e('organizationId')} />
-      </div>
+      <Field id="f-organizationId" label={t('fields.organization')} errors={e('organizationId')}>
+        {(control) => (
+          <select {...control} name="organizationId" defaultValue={draft.organizationId ?? ''}>
+            <option value="">{t('fields.individual')}</option>
+            {organizations.map((o) => (
+              <option key={o.id} value={o.id}>
+                {o.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
 
       {text('contactName', { autoComplete: 'name' })}
       {text('contactEmail', { type: 'email', autoComplete: 'email' })}
@@ -199,7 +140,7 @@ export function MetadataFields({
         <label className="checkbox-label">
           <input type="radio" name="personalData" value="no" defaultChecked={personal === 'no'} /> {t('fields.no')}
         </label>
-        <Err id="f-personalData" errors={e('personalData')} />
+        <FieldError id="f-personalData" errors={e('personalData')} />
       </fieldset>
 
       {columnNames.length ? (
@@ -225,11 +166,11 @@ export function MetadataFields({
             name="rightsStatement"
             defaultChecked={draft.rightsStatement === true || draft.rightsStatement === 'on'}
             aria-invalid={e('rightsStatement') ? true : undefined}
-            aria-describedby={described('f-rightsStatement', e('rightsStatement'))}
+            aria-describedby={describedBy(e('rightsStatement') && 'f-rightsStatement-error')}
           />{' '}
           {t('fields.rightsStatement')}
         </label>
-        <Err id="f-rightsStatement" errors={e('rightsStatement')} />
+        <FieldError id="f-rightsStatement" errors={e('rightsStatement')} />
       </div>
     </>
   );
