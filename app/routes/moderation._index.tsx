@@ -148,6 +148,9 @@ function Pager({ search, next, prev }: { search: string; next: string | null; pr
   );
 }
 
+/** A filter of the queue: a select of `[value, label]` options, led by "all" unless `anyOption` is false. */
+type FilterSelect = { name: string; label: string; value?: string; anyOption?: boolean; options: (readonly [string, string])[] };
+
 export default function ModerationQueue() {
   const { t, i18n } = useTranslation('moderation');
   const tc = useTranslation('contributions').t;
@@ -206,73 +209,50 @@ export default function ModerationQueue() {
       <details open={Boolean(d.search && d.search !== '?')} className="card">
         <summary>{t('queue.filters')}</summary>
         <Form method="get" className="filters">
-          <label>
-            {t('queue.state')}
-            <select name="state" defaultValue={f.state}>
-              {d.states.map((s) => (
-                <option key={s} value={s}>
-                  {t(`queue.states.${s}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('queue.kind')}
-            <select name="kind" defaultValue={f.kind ?? ''}>
-              <option value="">{t('queue.all')}</option>
-              <option value="dataset">{t('queue.kinds.dataset')}</option>
-              <option value="observation">{t('queue.kinds.observation')}</option>
-            </select>
-          </label>
-          <label>
-            {t('queue.commune')}
-            <select name="commune" defaultValue={f.commune ?? ''}>
-              <option value="">{t('queue.all')}</option>
-              {d.communes.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('queue.theme')}
-            <select name="theme" defaultValue={f.theme ?? ''}>
-              <option value="">{t('queue.all')}</option>
-              {d.themes.map((th) => (
-                <option key={th.code} value={th.code}>
-                  {th.label}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('queue.orgKind')}
-            <select name="orgKind" defaultValue={f.orgKind ?? ''}>
-              <option value="">{t('queue.all')}</option>
-              <option value="individual">{t('queue.individual')}</option>
-              {organizationKinds.map((k) => (
-                <option key={k} value={k}>
-                  {t(`orgKinds.${k}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            {t('queue.personalData')}
-            <select name="personalData" defaultValue={f.personalData ?? ''}>
-              <option value="">{t('queue.all')}</option>
-              <option value="yes">{t('queue.yes')}</option>
-              <option value="no">{t('queue.no')}</option>
-            </select>
-          </label>
-          <label>
-            {t('queue.age')}
-            <select name="age" defaultValue={f.age ?? ''}>
-              <option value="">{t('queue.all')}</option>
-              <option value="overdue">{t('queue.overdueOnly')}</option>
-            </select>
-          </label>
+          {(
+            [
+              { name: 'state', label: t('queue.state'), value: f.state, anyOption: false, options: d.states.map((s) => [s, t(`queue.states.${s}`)] as const) },
+              {
+                name: 'kind',
+                label: t('queue.kind'),
+                value: f.kind,
+                options: [
+                  ['dataset', t('queue.kinds.dataset')],
+                  ['observation', t('queue.kinds.observation')],
+                ],
+              },
+              { name: 'commune', label: t('queue.commune'), value: f.commune, options: d.communes.map((c) => [c.code, c.name] as const) },
+              { name: 'theme', label: t('queue.theme'), value: f.theme, options: d.themes.map((th) => [th.code, th.label] as const) },
+              {
+                name: 'orgKind',
+                label: t('queue.orgKind'),
+                value: f.orgKind,
+                options: [['individual', t('queue.individual')], ...organizationKinds.map((k) => [k, t(`orgKinds.${k}`)] as const)],
+              },
+              {
+                name: 'personalData',
+                label: t('queue.personalData'),
+                value: f.personalData,
+                options: [
+                  ['yes', t('queue.yes')],
+                  ['no', t('queue.no')],
+                ],
+              },
+              { name: 'age', label: t('queue.age'), value: f.age, options: [['overdue', t('queue.overdueOnly')]] },
+            ] satisfies FilterSelect[]
+          ).map(({ name, label, value, anyOption = true, options }) => (
+            <label key={name}>
+              {label}
+              <select name={name} defaultValue={value ?? ''}>
+                {anyOption ? <option value="">{t('queue.all')}</option> : null}
+                {options.map(([v, text]) => (
+                  <option key={v} value={v}>
+                    {text}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ))}
           <p>
             <button type="submit" className="secondary">
               {t('queue.apply')}
