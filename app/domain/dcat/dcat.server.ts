@@ -1,4 +1,5 @@
-// The catalogue as DCAT-AP 3: a dcat:Catalog paged with a Hydra PartialCollectionView,
+// The catalogue as DCAT-AP 3: a dcat:Catalog paged with a Hydra PartialCollectionView
+// (keyset: `hydra:next` carries an opaque cursor; the old page numbers are still served),
 // each listed dataset with every property DCAT-AP makes mandatory or recommended for
 // harvesters (our themes and frequencies mapped to the EU vocabularies), each file as a
 // dcat:Distribution with its checksum. Retracted datasets are dropped.
@@ -6,6 +7,7 @@ import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { loadDatasetRecords } from '../openapi/records.server';
 import type { DatasetRecord } from '../openapi/records.server';
+import { BadCursor, decodeCursor, encodeCursor } from '../openapi/v1.server';
 import { Graph, iri, lit, typed } from './rdf';
 
 const EU_THEME = 'http://publications.europa.eu/resource/authority/data-theme/';
@@ -209,45 +211,104 @@ function addCatalogue(g: Graph, origin: string) {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 
-/** One page of the catalogue, or null when the page is past the end. */
+/**
+ * Where a page of the catalogue starts: after the dataset an opaque cursor names (`null`:
+ * from the start), or at a page number (the old `?page=`, still served for harvesters that
+ * count pages).
+ */
+export type CatalogPosition = { cursor: string | null } | { page: number };
+
+/** A cursor that is not one this feed gave out. */
+export { BadCursor } from '../openapi/v1.server';
+
+const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The key (creation time to the microsecond, id) a cursor carries; BadCursor otherwise. */
+function cursorKey(cursor: string): { at: string; id: string } {
+  const [at, id] = decodeCursor(cursor, 2) as [string, string];
+  // A real instant only (no 31 February, no 24:00): the database would refuse it with a 500.
+  const valid =
+    ISO_MICROS.test(at) &&
+    UUID.test(id) &&
+    !Number.isNaN(Date.parse(at)) &&
+    new Date(at).toISOString().slice(0, 23) === at.slice(0, 23);
+  if (!valid) throw new BadCursor('bad cursor');
+  return { at, id };
+}
+
+/**
+ * One page of the catalogue, in a stable order (creation, then id), so that a harvester
+ * walking `hydra:next` sees every dataset once: one published during the walk comes at
+ * the end, one retracted shifts nothing. Null for a page number past the end.
+ * Throws BadCursor for a cursor this feed did not give out.
+ */
 export async function catalogPage(
   db: DB,
   origin: string,
-  page: number,
+  position: CatalogPosition,
   pageSize: number,
+  /** `?format=` of the request, kept in the links so a harvester gets the same format. */
+  format?: string,
 ): Promise<Graph | null> {
-  const [count, rows] = await Promise.all([
+  const after = 'cursor' in position && position.cursor ? cursorKey(position.cursor) : null;
+  let rows = db
+    .selectFrom('dataset')
+    .select([
+      'id',
+      sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`.as('at'),
+    ])
+    .where('listed', '=', true)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(pageSize + 1);
+  if ('page' in position) rows = rows.offset((position.page - 1) * pageSize);
+  else if (after)
+    rows = rows.where(
+      sql<boolean>`(created_at, id) > (${after.at}::timestamptz, ${after.id}::uuid)`,
+    );
+  const [count, found] = await Promise.all([
     sql<{ n: number }>`select count(*)::int as n from dataset where listed`.execute(db),
-    db
-      .selectFrom('dataset')
-      .select('id')
-      .where('listed', '=', true)
-      .orderBy('created_at')
-      .orderBy('id')
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute(),
+    rows.execute(),
   ]);
   const total = count.rows[0]?.n ?? 0;
   const last = Math.max(1, Math.ceil(total / pageSize));
-  if (page > last) return null;
+  if ('page' in position && position.page > last) return null;
+  const pageRows = found.slice(0, pageSize);
   const g = new Graph();
   const cat = addCatalogue(g, origin);
   const records = await loadDatasetRecords(
     db,
-    rows.map((r) => r.id),
+    pageRows.map((r) => r.id),
   );
   for (const d of records) g.add(cat, 'dcat:dataset', addDataset(g, d, origin));
-  const pageUrl = (n: number) =>
-    `${origin}/catalog?page=${n}${pageSize === DEFAULT_PAGE_SIZE ? '' : `&pageSize=${pageSize}`}`;
-  const view = iri(pageUrl(page));
+
+  const link = (at: { cursor?: string; page?: number } = {}) => {
+    const q = new URLSearchParams();
+    if (format) q.set('format', format);
+    if (at.page !== undefined) q.set('page', String(at.page));
+    if (at.cursor !== undefined) q.set('cursor', at.cursor);
+    if (pageSize !== DEFAULT_PAGE_SIZE) q.set('pageSize', String(pageSize));
+    const search = q.toString();
+    return `${origin}/catalog${search ? `?${search}` : ''}`;
+  };
+  const lastRow = pageRows[pageRows.length - 1];
+  const next = found.length > pageSize && lastRow ? encodeCursor([lastRow.at, lastRow.id]) : null;
+  const view = iri(
+    'page' in position
+      ? link({ page: position.page })
+      : link(position.cursor ? { cursor: position.cursor } : {}),
+  );
   g.add(view, 'rdf:type', iri('http://www.w3.org/ns/hydra/core#PartialCollectionView'));
   g.add(view, 'hydra:totalItems', typed(String(total), 'xsd:nonNegativeInteger'));
   g.add(view, 'hydra:itemsPerPage', typed(String(pageSize), 'xsd:nonNegativeInteger'));
-  g.add(view, 'hydra:first', iri(pageUrl(1)));
-  g.add(view, 'hydra:last', iri(pageUrl(last)));
-  if (page > 1) g.add(view, 'hydra:previous', iri(pageUrl(page - 1)));
-  if (page < last) g.add(view, 'hydra:next', iri(pageUrl(page + 1)));
+  g.add(view, 'hydra:first', iri(link()));
+  if (next) g.add(view, 'hydra:next', iri(link({ cursor: next })));
+  // Numbered pages keep their numbered neighbours for harvesters that count pages.
+  if ('page' in position) {
+    g.add(view, 'hydra:last', iri(link({ page: last })));
+    if (position.page > 1) g.add(view, 'hydra:previous', iri(link({ page: position.page - 1 })));
+  }
   return g;
 }
 
