@@ -1,11 +1,16 @@
 import { getFormProps } from '@conform-to/react';
 import { parseWithZod } from '@conform-to/zod/v4';
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type {
+  ActionFunctionArgs,
+  HeadersFunction,
+  LoaderFunctionArgs,
+  MetaFunction,
+} from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
-import { z } from 'zod';
-import { CredentialList, NewSecret } from '~/components/credentials/CredentialList';
+import { CredentialList, CredentialNotices } from '~/components/credentials/CredentialList';
+import type { CredentialActionOutcome } from '~/components/credentials/CredentialList';
 import { FormErrors, SelectField, TextAreaField, TextField } from '~/components/identity/fields';
 import { useSchemaForm } from '~/components/identity/use-schema-form';
 import { personalKeySchema } from '~/domain/credentials/credentials.schema';
@@ -13,8 +18,12 @@ import {
   CredentialError,
   createPersonalKey,
   listPersonalKeys,
-  revokeCredential,
 } from '~/domain/credentials/credentials.server';
+import {
+  credentialPageHeaders,
+  rateLimitedCreation,
+  revokeFromForm,
+} from '~/domain/credentials/http.server';
 import type { RouteHandle } from '~/domain/identity/access';
 import type { Translate } from '~/domain/identity/identity.schema';
 import { requireUser } from '~/domain/identity/permissions.server';
@@ -24,6 +33,8 @@ import { getT } from '~/i18n/i18n.server';
 // /compte/cles — personal reuser keys: create one (a name, the declared purpose, optionally
 // an organisation of mine), see it once, see when each was last used, revoke it.
 export const handle: RouteHandle = { access: 'signed-in', i18n: ['reuses', 'identity'] };
+
+export const headers: HeadersFunction = credentialPageHeaders;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 
@@ -49,25 +60,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const user = await requireUser(context, request);
   const t = await reusesT(request);
   const formData = await request.formData();
-  if (formData.get('intent') === 'revoke') {
-    const id = z.uuid().safeParse(formData.get('credentialId'));
-    if (!id.success)
-      return data(
-        { intent: 'revoke' as const, error: t('reuses:keys.errors.not_found') },
-        { status: 400 },
-      );
-    try {
-      await revokeCredential(context.db, user.id, id.data);
-    } catch (e) {
-      if (e instanceof CredentialError)
-        return data(
-          { intent: 'revoke' as const, error: t(`reuses:keys.errors.${e.code}`) },
-          { status: e.code === 'not_found' ? 404 : 409 },
-        );
-      throw e;
-    }
-    return data({ intent: 'revoke' as const, revoked: true });
-  }
+  if (formData.get('intent') === 'revoke') return revokeFromForm(context.db, user.id, formData, t);
   const submission = parseWithZod(formData, { schema: personalKeySchema(t) });
   if (submission.status !== 'success')
     return data({ intent: 'create' as const, result: submission.reply() }, { status: 400 });
@@ -83,6 +76,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: 201, headers: { 'Cache-Control': 'no-store' } },
     );
   } catch (e) {
+    if (e instanceof CredentialError && e.code === 'rate_limited')
+      return rateLimitedCreation(submission, e, t);
     if (e instanceof CredentialError && e.code === 'not_member') {
       return data(
         {
@@ -102,7 +97,6 @@ export default function PersonalKeys() {
   const { t } = useTranslation('reuses');
   const { keys, organizations, origin } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const created = actionData as { secret?: string; name?: string } | undefined;
   const [form, fields] = useSchemaForm(
     personalKeySchema,
     actionData && 'result' in actionData ? actionData.result : undefined,
@@ -114,19 +108,10 @@ export default function PersonalKeys() {
       <p>
         <Link to="/licences/licence-engagee">{t('keys.licenceLink')}</Link>
       </p>
-      {created?.secret ? (
-        <NewSecret secret={created.secret} name={created.name ?? ''} origin={origin} />
-      ) : null}
-      {actionData && 'revoked' in actionData ? (
-        <p className="notice ok" role="status">
-          {t('keys.revoked')}
-        </p>
-      ) : null}
-      {actionData && 'error' in actionData ? (
-        <p className="notice error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <CredentialNotices
+        outcome={actionData as CredentialActionOutcome | undefined}
+        origin={origin}
+      />
       <h2>{t('keys.listTitle')}</h2>
       <CredentialList credentials={keys} showPurpose />
       <h2 id="create-title">{t('keys.createTitle')}</h2>

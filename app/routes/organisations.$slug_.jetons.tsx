@@ -1,11 +1,16 @@
 import { getFormProps } from '@conform-to/react';
 import { parseWithZod } from '@conform-to/zod/v4';
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node';
+import type {
+  ActionFunctionArgs,
+  HeadersFunction,
+  LoaderFunctionArgs,
+  MetaFunction,
+} from '@remix-run/node';
 import { data } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
-import { z } from 'zod';
-import { CredentialList, NewSecret } from '~/components/credentials/CredentialList';
+import { CredentialList, CredentialNotices } from '~/components/credentials/CredentialList';
+import type { CredentialActionOutcome } from '~/components/credentials/CredentialList';
 import { FormErrors, TextAreaField, TextField } from '~/components/identity/fields';
 import { useSchemaForm } from '~/components/identity/use-schema-form';
 import { credentialScopes, organizationTokenSchema } from '~/domain/credentials/credentials.schema';
@@ -13,8 +18,12 @@ import {
   CredentialError,
   createOrganizationToken,
   listOrganizationTokens,
-  revokeCredential,
 } from '~/domain/credentials/credentials.server';
+import {
+  credentialPageHeaders,
+  rateLimitedCreation,
+  revokeFromForm,
+} from '~/domain/credentials/http.server';
 import type { RouteHandle } from '~/domain/identity/access';
 import type { Translate } from '~/domain/identity/identity.schema';
 import { requireOrgAdmin } from '~/domain/identity/permissions.server';
@@ -25,6 +34,8 @@ import { getT } from '~/i18n/i18n.server';
 // contribute, read-usage): created and revoked by its admins, shown once. An unknown
 // organisation answers 403 like one the caller does not administer.
 export const handle: RouteHandle = { access: 'member', i18n: ['reuses', 'identity'] };
+
+export const headers: HeadersFunction = credentialPageHeaders;
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title }];
 
@@ -52,50 +63,38 @@ export async function action(args: ActionFunctionArgs) {
   const { org, user } = await guard(args);
   const t = await reusesT(args.request);
   const formData = await args.request.formData();
-  if (formData.get('intent') === 'revoke') {
-    const id = z.uuid().safeParse(formData.get('credentialId'));
-    if (!id.success)
-      return data(
-        { intent: 'revoke' as const, error: t('reuses:keys.errors.not_found') },
-        { status: 400 },
-      );
-    try {
-      await revokeCredential(args.context.db, user.id, id.data);
-    } catch (e) {
-      if (e instanceof CredentialError)
-        return data(
-          { intent: 'revoke' as const, error: t(`reuses:keys.errors.${e.code}`) },
-          { status: e.code === 'not_found' ? 404 : 409 },
-        );
-      throw e;
-    }
-    return data({ intent: 'revoke' as const, revoked: true });
-  }
+  if (formData.get('intent') === 'revoke')
+    return revokeFromForm(args.context.db, user.id, formData, t);
   const submission = parseWithZod(formData, { schema: organizationTokenSchema(t) });
   if (submission.status !== 'success')
     return data({ intent: 'create' as const, result: submission.reply() }, { status: 400 });
-  const { secret } = await createOrganizationToken(
-    args.context.db,
-    user.id,
-    org.id,
-    submission.value,
-  );
-  return data(
-    {
-      intent: 'create' as const,
-      result: submission.reply({ resetForm: true }),
-      secret,
-      name: submission.value.name,
-    },
-    { status: 201, headers: { 'Cache-Control': 'no-store' } },
-  );
+  try {
+    const { secret } = await createOrganizationToken(
+      args.context.db,
+      user.id,
+      org.id,
+      submission.value,
+    );
+    return data(
+      {
+        intent: 'create' as const,
+        result: submission.reply({ resetForm: true }),
+        secret,
+        name: submission.value.name,
+      },
+      { status: 201, headers: { 'Cache-Control': 'no-store' } },
+    );
+  } catch (e) {
+    if (e instanceof CredentialError && e.code === 'rate_limited')
+      return rateLimitedCreation(submission, e, t);
+    throw e;
+  }
 }
 
 export default function OrganizationTokens() {
   const { t } = useTranslation('reuses');
   const { org, tokens, origin } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const created = actionData as { secret?: string; name?: string } | undefined;
   const [form, fields] = useSchemaForm(
     organizationTokenSchema,
     actionData && 'result' in actionData ? actionData.result : undefined,
@@ -109,19 +108,10 @@ export default function OrganizationTokens() {
         <Link to={`/organisations/${org.slug}/gestion`}>{t('tokens.backToManage')}</Link> ·{' '}
         <Link to={`/organisations/${org.slug}/usage`}>{t('usage.link')}</Link>
       </p>
-      {created?.secret ? (
-        <NewSecret secret={created.secret} name={created.name ?? ''} origin={origin} />
-      ) : null}
-      {actionData && 'revoked' in actionData ? (
-        <p className="notice ok" role="status">
-          {t('keys.revoked')}
-        </p>
-      ) : null}
-      {actionData && 'error' in actionData ? (
-        <p className="notice error" role="alert">
-          {actionData.error}
-        </p>
-      ) : null}
+      <CredentialNotices
+        outcome={actionData as CredentialActionOutcome | undefined}
+        origin={origin}
+      />
       <h2>{t('tokens.listTitle')}</h2>
       <CredentialList credentials={tokens} showCreator />
       <h2 id="create-title">{t('tokens.createTitle')}</h2>

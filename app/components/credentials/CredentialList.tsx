@@ -1,5 +1,5 @@
 // Lists of credentials (personal keys, organisation tokens) with their last use and a revoke
-// button, and the one-time display of a new secret.
+// button, the one-time display of a new secret, and the notices both pages show after an action.
 import { Form } from '@remix-run/react';
 import { useTranslation } from 'react-i18next';
 
@@ -119,5 +119,41 @@ export function NewSecret({
         <code>{`curl -H "Authorization: Bearer ${secret}" ${origin}/api/v1/datasets`}</code>
       </pre>
     </div>
+  );
+}
+
+/** What a credential page's action answered: a new secret (shown once), a revocation, an error. */
+export interface CredentialActionOutcome {
+  secret?: string;
+  name?: string;
+  revoked?: boolean;
+  error?: string;
+}
+
+/** The notices at the top of both credential pages, after a creation or a revocation. */
+export function CredentialNotices({
+  outcome,
+  origin,
+}: {
+  outcome: CredentialActionOutcome | undefined;
+  origin: string;
+}) {
+  const { t } = useTranslation('reuses');
+  return (
+    <>
+      {outcome?.secret ? (
+        <NewSecret secret={outcome.secret} name={outcome.name ?? ''} origin={origin} />
+      ) : null}
+      {outcome?.revoked ? (
+        <p className="notice ok" role="status">
+          {t('keys.revoked')}
+        </p>
+      ) : null}
+      {outcome?.error ? (
+        <p className="notice error" role="alert">
+          {outcome.error}
+        </p>
+      ) : null}
+    </>
   );
 }

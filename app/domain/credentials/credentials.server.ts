@@ -20,6 +20,8 @@ import type { DB } from '#db/client';
 import { appendAuditLog } from '../admin/audit.server';
 import { registerPersonalData } from '../identity/personal-data.server';
 import type { SessionUser } from '../identity/session.server';
+import { consumeRateLimit } from '../security/rate-limit.server';
+import type { RateLimitRule } from '../security/rate-limit.server';
 import { CREDENTIAL_SECRET, PERSONAL_KEY_SCOPES, credentialScopes } from './credentials.schema';
 import type {
   CredentialScope,
@@ -57,11 +59,25 @@ export interface CredentialSummary {
 
 export class CredentialError extends Error {
   constructor(
-    readonly code: 'not_member' | 'not_org_admin' | 'not_found' | 'already_revoked',
-    message = code,
+    readonly code:
+      'not_member' | 'not_org_admin' | 'not_found' | 'already_revoked' | 'rate_limited',
+    message: string = code,
+    /** Seconds until the account may create credentials again (code `rate_limited`). */
+    readonly retryAfter = 0,
   ) {
     super(message);
   }
+}
+
+/**
+ * Keys and tokens an account may create (personal keys and organisation tokens together),
+ * counted in PostgreSQL so that every instance shares the count (like sign-in attempts).
+ */
+export const CREDENTIAL_CREATION_LIMIT: RateLimitRule = { limit: 10, windowSeconds: 3600 };
+
+async function consumeCreation(db: DB, actorId: string): Promise<void> {
+  const r = await consumeRateLimit(db, `credential-create:${actorId}`, CREDENTIAL_CREATION_LIMIT);
+  if (!r.allowed) throw new CredentialError('rate_limited', 'rate_limited', r.retryAfter);
 }
 
 export const hashCredentialSecret = (secret: string) =>
@@ -89,6 +105,7 @@ export async function createPersonalKey(
 ): Promise<{ id: string; secret: string }> {
   if (input.organizationId && !(await memberRole(db, userId, input.organizationId)))
     throw new CredentialError('not_member');
+  await consumeCreation(db, userId);
   const secret = newSecret('personal');
   return db.transaction().execute(async (trx) => {
     const row = await trx
@@ -125,6 +142,7 @@ export async function createOrganizationToken(
 ): Promise<{ id: string; secret: string }> {
   if ((await memberRole(db, actorId, organizationId)) !== 'admin')
     throw new CredentialError('not_org_admin');
+  await consumeCreation(db, actorId);
   const scopes = credentialScopes.filter((s) => input.scopes.includes(s));
   const secret = newSecret('organization');
   return db.transaction().execute(async (trx) => {
@@ -339,19 +357,24 @@ export type BearerOutcome =
       scope: CredentialScope;
     };
 
-/** Verifies a Bearer header for an operation that needs `scope` (null when there is no header). */
+/**
+ * Verifies a Bearer header for an operation that needs `scope`, or any one of several scopes
+ * (null when there is no header). A refusal names the first one.
+ */
 export async function authenticateBearer(
   db: DB,
   authorization: string | null | undefined,
-  scope: CredentialScope,
+  scope: CredentialScope | readonly CredentialScope[],
 ): Promise<BearerOutcome | null> {
+  const accepted: readonly CredentialScope[] = typeof scope === 'string' ? [scope] : scope;
+  const named = accepted[0]!;
   const secret = bearerSecret(authorization);
   if (secret === null) return null;
-  if (secret === '') return { ok: false, status: 401, reason: 'malformed', scope };
+  if (secret === '') return { ok: false, status: 401, reason: 'malformed', scope: named };
   const v = await verifyCredential(db, secret);
-  if (!v.ok) return { ok: false, status: 401, reason: v.reason, scope };
-  if (!v.principal.scopes.includes(scope))
-    return { ok: false, status: 403, reason: 'scope', scope };
+  if (!v.ok) return { ok: false, status: 401, reason: v.reason, scope: named };
+  if (!accepted.some((s) => v.principal.scopes.includes(s)))
+    return { ok: false, status: 403, reason: 'scope', scope: named };
   return v;
 }
 
