@@ -113,6 +113,7 @@ export interface Contribution {
   claimed_from: string | null;
   communes: Generated<string[]>;
   created_at: Generated<Timestamp>;
+  credential_id: string | null;
   current_revision_id: string | null;
   first_approver_id: string | null;
   id: Generated<string>;
@@ -633,13 +634,17 @@ export interface Theme {
 }
 
 export interface TraceableDownload {
+  client_key: string | null;
   created_at: Generated<Timestamp>;
   credential_id: string | null;
   dataset_id: string;
   dataset_version_id: string;
+  day: Generated<Timestamp>;
   distribution_id: string;
   id: Generated<number>;
+  last_at: Generated<Timestamp>;
   purpose: string | null;
+  requests: Generated<number>;
   reuser_organization_id: string | null;
   user_id: string | null;
   via: string;

@@ -19,7 +19,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (request.method === 'POST') await attachUpload(context.db, user, id, parsed.data.uploadId);
     else if (request.method === 'DELETE') await detachUpload(context.db, user, id, parsed.data.uploadId);
     else return problem(405, 'Method Not Allowed');
-    return json(await getContributionFor(context.db, user.id, id));
+    return json(await getContributionFor(context.db, user.id, id, user.credential));
   } catch (e) {
     if (e instanceof ContributionError) return contributionProblem(t, e);
     throw e;

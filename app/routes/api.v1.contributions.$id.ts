@@ -11,8 +11,9 @@ import type { RouteHandle } from '~/domain/identity/access';
 export const handle: RouteHandle = { access: 'signed-in' };
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const user = await requireApiUser(context, request);
-  const c = await getContributionFor(context.db, user.id, params.id ?? '');
+  // A program polls the contribution it is delivering: `read` or `contribute` (decision 018).
+  const user = await requireApiUser(context, request, { scope: ['read', 'contribute'] });
+  const c = await getContributionFor(context.db, user.id, params.id ?? '', user.credential);
   if (!c) return problem(404, 'not_found');
   return json(c);
 }
@@ -30,7 +31,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         });
       }
       await saveDraft(context.db, user, id, parsed.data);
-      return json(await getContributionFor(context.db, user.id, id));
+      return json(await getContributionFor(context.db, user.id, id, user.credential));
     }
     if (request.method === 'DELETE') {
       await discardDraft(context.db, user, id);

@@ -10,8 +10,9 @@ import type { RouteHandle } from '~/domain/identity/access';
 export const handle: RouteHandle = { access: 'signed-in' };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const user = await requireApiUser(context, request);
-  return json({ contributions: await listContributionsFor(context.db, user.id) });
+  // A program that contributes reads back what it contributed: `read` or `contribute` (decision 018).
+  const user = await requireApiUser(context, request, { scope: ['read', 'contribute'] });
+  return json({ contributions: await listContributionsFor(context.db, user.id, user.credential) });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {

@@ -35,17 +35,23 @@ export type ApiUser = SessionUser & { credential?: CredentialPrincipal };
 
 /**
  * The caller of an API route: a Bearer credential (`Authorization: Bearer …`, checked for
- * `scope`; by default `read` for GET/HEAD and `contribute` otherwise) or the session
- * cookie; else a 401 problem (403 for a credential without the scope).
+ * `scope`, or any one of several; by default `read` for GET/HEAD and `contribute`
+ * otherwise) or the session cookie; else a 401 problem (403 for a credential without the
+ * scope, naming the first one accepted).
  */
 export async function requireApiUser(
   context: AppLoadContext,
   request: Request,
-  opts: { scope?: CredentialScope } = {},
+  opts: { scope?: CredentialScope | readonly CredentialScope[] } = {},
 ): Promise<ApiUser> {
-  const scope =
+  const accepted =
     opts.scope ?? (request.method === 'GET' || request.method === 'HEAD' ? 'read' : 'contribute');
-  const bearer = await authenticateBearer(context.db, request.headers.get('authorization'), scope);
+  const scope = typeof accepted === 'string' ? accepted : accepted[0]!;
+  const bearer = await authenticateBearer(
+    context.db,
+    request.headers.get('authorization'),
+    accepted,
+  );
   if (bearer && !bearer.ok) {
     throw problem(
       bearer.status,
@@ -53,7 +59,12 @@ export async function requireApiUser(
       bearerRefusalDetail(bearer),
       {
         reason: bearer.reason,
-        ...(bearer.reason === 'scope' ? { requiredScope: scope } : {}),
+        ...(bearer.reason === 'scope'
+          ? {
+              requiredScope: scope,
+              ...(typeof accepted === 'string' ? {} : { acceptedScopes: accepted }),
+            }
+          : {}),
       },
       bearer.status === 401 ? { 'WWW-Authenticate': 'Bearer realm="terridata"' } : {},
     );

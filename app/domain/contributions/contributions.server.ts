@@ -37,8 +37,37 @@ export class ContributionError extends Error {
   }
 }
 
+/**
+ * The credential a program acts with (an API call with `Authorization: Bearer …`). An
+ * organisation token speaks for its organisation: it sees and changes the contributions it
+ * created and its organisation's, not the other contributions of the admin who created it
+ * (decision 018). A personal key, or the site's session, sees what its owner sees.
+ */
+export interface ActingCredential {
+  credentialId: string;
+  kind: string;
+  organizationId: string | null;
+}
+
 export interface Actor {
   id: string;
+  credential?: ActingCredential;
+}
+
+const orgToken = (credential?: ActingCredential | null) =>
+  credential?.kind === 'organization' && credential.organizationId ? credential : null;
+
+/** An organisation token may act on what it created and on its organisation's contributions. */
+async function tokenMayAct(
+  trx: DB,
+  actor: Actor,
+  c: { id: string; organization_id: string | null },
+): Promise<boolean> {
+  const token = orgToken(actor.credential);
+  if (!token) return true;
+  if (c.organization_id === token.organizationId) return true;
+  const row = await trx.selectFrom('contribution').select('credential_id').where('id', '=', c.id).executeTakeFirst();
+  return row?.credential_id === token.credentialId;
 }
 
 const RIGHTS_STATEMENT_VERSION = 1;
@@ -92,6 +121,7 @@ export async function createDraft(
         submitter_id: actor.id,
         target_dataset_id: input.targetDatasetId ?? null,
         organization_id: organizationId,
+        credential_id: actor.credential?.credentialId ?? null,
         title: metadata.title ?? '',
       })
       .returning('id')
@@ -138,7 +168,7 @@ async function lockEditable(trx: DB, actor: Actor, contributionId: string) {
     if (e instanceof TransitionError) throw new ContributionError('not_found', 'contribution not found');
     throw e;
   });
-  if (c.submitter_id !== actor.id) throw new ContributionError('not_found', 'contribution not found');
+  if (c.submitter_id !== actor.id || !(await tokenMayAct(trx, actor, c))) throw new ContributionError('not_found', 'contribution not found');
   if (!editableStates.includes(c.state)) {
     throw new ContributionError(
       c.state === 'submitted' ? 'already_submitted' : 'not_editable',
@@ -244,6 +274,14 @@ export async function submitContribution(
       throw new ContributionError('invalid_metadata', 'the metadata is incomplete or invalid', fieldErrorsOf(parsed.error));
     }
     const metadata: DatasetMetadata = parsed.data;
+    // What an organisation token submits is its organisation's (decision 009), never another's.
+    const token = orgToken(actor.credential);
+    if (token && !metadata.organizationId) metadata.organizationId = token.organizationId!;
+    if (token && metadata.organizationId !== token.organizationId) {
+      throw new ContributionError('not_member', 'an organisation token submits for its own organisation', {
+        organizationId: [t('contributions:errors.notMember')],
+      });
+    }
     if (metadata.organizationId && !(await isMember(trx, actor.id, metadata.organizationId))) {
       throw new ContributionError('not_member', 'not a member of that organisation', {
         organizationId: [t('contributions:errors.notMember')],
@@ -318,7 +356,7 @@ export async function withdrawContribution(db: DB, actor: Actor, contributionId:
     const c = await lockContribution(trx, contributionId).catch(() => {
       throw new ContributionError('not_found', 'contribution not found');
     });
-    if (c.submitter_id !== actor.id) throw new ContributionError('not_found', 'contribution not found');
+    if (c.submitter_id !== actor.id || !(await tokenMayAct(trx, actor, c))) throw new ContributionError('not_found', 'contribution not found');
     try {
       await applyTransition(trx, c, { action: 'withdraw', to: 'withdrawn', actorId: actor.id, expectedVersion });
     } catch (e) {
@@ -334,7 +372,7 @@ export async function discardDraft(db: DB, actor: Actor, contributionId: string)
     const c = await lockContribution(trx, contributionId).catch(() => {
       throw new ContributionError('not_found', 'contribution not found');
     });
-    if (c.submitter_id !== actor.id) throw new ContributionError('not_found', 'contribution not found');
+    if (c.submitter_id !== actor.id || !(await tokenMayAct(trx, actor, c))) throw new ContributionError('not_found', 'contribution not found');
     if (c.state !== 'draft') throw new ContributionError('not_editable', 'only drafts can be discarded');
     await trx.updateTable('contribution').set({ current_revision_id: null }).where('id', '=', c.id).execute();
     await trx.deleteFrom('contribution_revision').where('contribution_id', '=', c.id).execute();
@@ -356,8 +394,12 @@ export interface ContributionSummary {
   fileCount: number;
 }
 
-/** The user's contributions, and those made on behalf of their organisations. */
-export async function listContributionsFor(db: DB, userId: string): Promise<ContributionSummary[]> {
+/**
+ * The user's contributions, and those made on behalf of their organisations; through an
+ * organisation token, those the token created and its organisation's (not drafts of others).
+ */
+export async function listContributionsFor(db: DB, userId: string, credential?: ActingCredential): Promise<ContributionSummary[]> {
+  const token = orgToken(credential);
   const rows = await db
     .selectFrom('contribution as c')
     .innerJoin('users as u', 'u.id', 'c.submitter_id')
@@ -383,13 +425,18 @@ export async function listContributionsFor(db: DB, userId: string): Promise<Cont
     ])
     .where('c.kind', '!=', 'observation')
     .where((eb) =>
-      eb.or([
-        eb('c.submitter_id', '=', userId),
-        eb.and([
-          eb('c.state', '!=', 'draft'),
-          eb('c.organization_id', 'in', eb.selectFrom('membership').select('organization_id').where('user_id', '=', userId)),
-        ]),
-      ]),
+      token
+        ? eb.or([
+            eb('c.credential_id', '=', token.credentialId),
+            eb.and([eb('c.state', '!=', 'draft'), eb('c.organization_id', '=', token.organizationId)]),
+          ])
+        : eb.or([
+            eb('c.submitter_id', '=', userId),
+            eb.and([
+              eb('c.state', '!=', 'draft'),
+              eb('c.organization_id', 'in', eb.selectFrom('membership').select('organization_id').where('user_id', '=', userId)),
+            ]),
+          ]),
     )
     .orderBy('c.updated_at', 'desc')
     .limit(500)
@@ -472,9 +519,10 @@ export interface ContributionDetail {
 /**
  * One contribution with its revisions, files (with their reports) and history, for its
  * submitter or a member of the organisation it was made for (moderators get theirs through
- * the moderation area). Others get `null`, as if it did not exist.
+ * the moderation area); through an organisation token, for the token that created it or
+ * when it was made for the token's organisation. Others get `null`, as if it did not exist.
  */
-export async function getContributionFor(db: DB, userId: string, id: string): Promise<ContributionDetail | null> {
+export async function getContributionFor(db: DB, userId: string, id: string, credential?: ActingCredential): Promise<ContributionDetail | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
   const c = await db
     .selectFrom('contribution as c')
@@ -486,7 +534,10 @@ export async function getContributionFor(db: DB, userId: string, id: string): Pr
     .executeTakeFirst();
   if (!c) return null;
   const mine = c.submitter_id === userId;
-  if (!mine && !(c.state !== 'draft' && c.organization_id && (await isMember(db, userId, c.organization_id)))) return null;
+  const token = orgToken(credential);
+  if (token) {
+    if (c.credential_id !== token.credentialId && !(c.state !== 'draft' && c.organization_id === token.organizationId)) return null;
+  } else if (!mine && !(c.state !== 'draft' && c.organization_id && (await isMember(db, userId, c.organization_id)))) return null;
   const revisions = await db
     .selectFrom('contribution_revision')
     .select(['id', 'number', 'metadata', 'frozen_at', 'rights_statement'])

@@ -50,6 +50,10 @@ export const securitySchemes = {
 
 const signedIn = [{ sessionCookie: [] }, { bearerToken: [] }];
 
+/** Who reads contributions back with a credential (decision 018). */
+const POLL_DESCRIPTION =
+  'With a credential: scope `read` or `contribute` (a program that delivers polls what it delivered without asking for `read`). An organisation token sees the contributions it created and its organisation’s submitted ones, not the other contributions of the admin who created it; a personal key sees what its owner sees. A credential without either scope: 403 with `requiredScope` and `acceptedScopes`.';
+
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 const problem = (description: string) => ({
   description,
@@ -92,6 +96,7 @@ export function contributionPaths() {
       get: {
         operationId: 'listContributions',
         summary: 'The caller’s contributions and those made for their organisations, newest first',
+        description: POLL_DESCRIPTION,
         security: signedIn,
         responses: {
           '200': json('ContributionList', 'Contributions'),
@@ -119,6 +124,7 @@ export function contributionPaths() {
       get: {
         operationId: 'getContribution',
         summary: 'State, revisions, files with their validation reports, history',
+        description: POLL_DESCRIPTION,
         security: signedIn,
         parameters: [idParam],
         responses: {
