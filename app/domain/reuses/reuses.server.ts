@@ -1,9 +1,10 @@
 // Declared reuses: anyone signed in says what they made with the catalogue's data (an
 // application, a visualisation, an article, an API…). A reuse points at one or more
 // published datasets; it shows on each dataset's page and on /reutilisations; the datasets'
-// publishers are notified and credited in the ledger (rule `reuse_declared`, once per reuse
-// and publisher; never for one's own data). Moderators hide abusive ones, which takes the
-// credits back.
+// publishers are notified (their admins and the members who published the reused data; each
+// person's email preference applies) and credited in the ledger (rule `reuse_declared`, once
+// per reuse and publisher; never for one's own data). Moderators hide abusive ones, which
+// takes the credits back.
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { appendAuditLog } from '../admin/audit.server';
@@ -96,7 +97,11 @@ interface Recipient {
 
 interface Publisher {
   subject: LedgerSubject;
-  /** Who is told: the organisation's admins, or the individual contributor. */
+  /**
+   * Who is told (decision 018): for an organisation, its admins and the members who
+   * published a version of a reused dataset (the people who answer for those data), not
+   * every member; for data published without an organisation, its contributor.
+   */
   recipients: Recipient[];
   /** People whose own data this is (no credit for declaring a reuse of it). */
   insiders: string[];
@@ -127,9 +132,21 @@ async function publishersOf(db: DB, datasetIds: string[]): Promise<Publisher[]> 
         .select(['user_id', 'role'])
         .where('organization_id', '=', r.organization_id)
         .execute();
+      // Members who published a version of one of the reused datasets of this organisation.
+      const publishedBy = await db
+        .selectFrom('dataset_version as v')
+        .innerJoin('dataset as d', 'd.id', 'v.dataset_id')
+        .select('v.submitter_id')
+        .distinct()
+        .where('d.id', 'in', datasetIds)
+        .where('d.organization_id', '=', r.organization_id)
+        .execute();
+      const authors = new Set(publishedBy.map((v) => v.submitter_id));
       out.set(`o:${r.organization_id}`, {
         subject: { type: 'organization', id: r.organization_id },
-        recipients: await people(members.filter((m) => m.role === 'admin').map((m) => m.user_id)),
+        recipients: await people(
+          members.filter((m) => m.role === 'admin' || authors.has(m.user_id)).map((m) => m.user_id),
+        ),
         insiders: members.map((m) => m.user_id),
       });
     } else if (r.submitter_id && !out.has(`u:${r.submitter_id}`)) {
@@ -198,6 +215,8 @@ export async function declareReuse(
         await trx.updateTable('reuse').set({ image_key: key }).where('id', '=', row.id).execute();
       }
       const url = `/reutilisations/${row.id}`;
+      // One notification per person, even when they answer for several publishers' data.
+      const told = new Set<string>([authorId]);
       for (const p of publishers) {
         if (!p.insiders.includes(authorId)) {
           await appendLedgerEntry(trx, {
@@ -208,7 +227,8 @@ export async function declareReuse(
           });
         }
         for (const who of p.recipients) {
-          if (who.id === authorId) continue;
+          if (told.has(who.id)) continue;
+          told.add(who.id);
           const names = found.map((d) => d.title).join(', ');
           await notify(trx, {
             userId: who.id,
