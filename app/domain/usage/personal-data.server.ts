@@ -21,6 +21,8 @@ registerPersonalData({
         'purpose',
         'via',
         'created_at',
+        'last_at',
+        'requests',
       ])
       .where('user_id', '=', userId)
       .orderBy('id')
@@ -28,7 +30,7 @@ registerPersonalData({
   erase: async (trx, userId) => {
     await trx
       .updateTable('traceable_download')
-      .set({ user_id: null, credential_id: null, purpose: null })
+      .set({ user_id: null, credential_id: null, purpose: null, client_key: null })
       .where('user_id', '=', userId)
       .execute();
   },

@@ -1,9 +1,11 @@
 // Downloads under a traceable licence ("licence engagée"): free, but the reuser identifies.
 // A download is allowed to a signed-in account or a credential with scope `read` (sent as
 // `Authorization: Bearer …`); each one is logged (who, which dataset and version, when,
-// for what declared purpose). Everybody else is told why and how to get a key: browsers are
-// sent to the licence's explanation page, programs get 401/403 problem+json with the links.
+// for what declared purpose; once per reuser, file and day). Everybody else is told why and
+// how to get a key: browsers are sent to the licence's explanation page, programs get
+// 401/403 problem+json with the links.
 import type { AppLoadContext } from '@remix-run/node';
+import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { authenticateBearer, bearerRefusalDetail } from '../credentials/credentials.server';
 import type { BearerOutcome } from '../credentials/credentials.server';
@@ -127,7 +129,17 @@ export async function identifyReuser(
   return { refusal: refusal(request, target, 401, ANONYMOUS_DETAIL, 'anonymous') };
 }
 
-/** One row of the download log of traceable data. */
+/** Who downloads, for counting: the account and the key it used (or its session). */
+export const reuserKey = (reuser: Reuser) => `${reuser.userId}:${reuser.credentialId ?? 'session'}`;
+
+/**
+ * Logs a download of traceable data: one row per reuser (account and key), file and UTC day
+ * (decision 018). A client that fetches the file in many Range requests (a resumed
+ * download, a player seeking, a download manager's parallel parts) adds to that row's
+ * `requests` and moves its `last_at`: the publisher counts one download, and still sees the
+ * first and last access. Safe under concurrent requests and several instances (one upsert
+ * on a unique index).
+ */
 export async function logTraceableDownload(
   db: DB,
   target: TraceableTarget,
@@ -144,6 +156,14 @@ export async function logTraceableDownload(
       reuser_organization_id: reuser.organizationId,
       purpose: reuser.purpose,
       via: reuser.via,
+      client_key: reuserKey(reuser),
+      day: sql<Date>`(now() at time zone 'UTC')::date`,
     })
+    .onConflict((oc) =>
+      oc.columns(['distribution_id', 'day', 'client_key']).doUpdateSet({
+        requests: sql<number>`traceable_download.requests + 1`,
+        last_at: sql<Date>`now()`,
+      }),
+    )
     .execute();
 }
