@@ -68,12 +68,7 @@ const form = (
     body: body.toString(),
   });
 };
-const api = (
-  method: string,
-  p: string,
-  secret: string,
-  body?: unknown,
-): Promise<Response> =>
+const api = (method: string, p: string, secret: string, body?: unknown): Promise<Response> =>
   fetch(`${serverA.url}/api/v1${p}`, {
     method,
     headers: {
@@ -307,15 +302,9 @@ describe('a token with only `contribute` polls what it delivers', () => {
     await attachUpload(t.db, admin.user, elsewhere.id, await insertUpload(t.db, admin.user.id));
     await submitContribution(t.db, admin.user, elsewhere.id, keyT, refs, { auditShare: 0 });
 
-    expect((await api('GET', `/contributions/${fromSite.id}`, writeOnly.secret)).status).toBe(
-      200,
-    );
-    expect((await api('GET', `/contributions/${personal.id}`, writeOnly.secret)).status).toBe(
-      404,
-    );
-    expect((await api('GET', `/contributions/${elsewhere.id}`, writeOnly.secret)).status).toBe(
-      404,
-    );
+    expect((await api('GET', `/contributions/${fromSite.id}`, writeOnly.secret)).status).toBe(200);
+    expect((await api('GET', `/contributions/${personal.id}`, writeOnly.secret)).status).toBe(404);
+    expect((await api('GET', `/contributions/${elsewhere.id}`, writeOnly.secret)).status).toBe(404);
     const ids = (
       (await (await api('GET', '/contributions', writeOnly.secret)).json()) as {
         contributions: { id: string }[];
@@ -325,12 +314,9 @@ describe('a token with only `contribute` polls what it delivers', () => {
     expect(ids).not.toContain(personal.id);
     expect(ids).not.toContain(elsewhere.id);
     // Nor may it change the creator's personal draft: it is not the organisation's.
-    const patch = await api(
-      'PATCH',
-      `/contributions/${personal.id}`,
-      writeOnly.secret,
-      { title: 'Détourné' },
-    );
+    const patch = await api('PATCH', `/contributions/${personal.id}`, writeOnly.secret, {
+      title: 'Détourné',
+    });
     expect(patch.status).toBe(404);
     const row = await t.db
       .selectFrom('contribution')
@@ -422,9 +408,7 @@ describe('a declared reuse is told to the people who answer for the data', () =>
       .select(['user_id', 'url'])
       .where('kind', '=', 'reuse_declared')
       .execute();
-    expect(notified.map((n) => n.user_id).sort()).toEqual(
-      [admin.user.id, author.user.id].sort(),
-    );
+    expect(notified.map((n) => n.user_id).sort()).toEqual([admin.user.id, author.user.id].sort());
     expect(new Set(notified.map((n) => n.url))).toEqual(new Set([`/reutilisations/${reuseId}`]));
     // The author chose no emails: in-app only. The admin gets the email at once.
     const emails = await t.db
@@ -435,7 +419,9 @@ describe('a declared reuse is told to the people who answer for the data', () =>
     expect(emails.map((e) => e.user_id)).toEqual([admin.user.id]);
     // The author sees it in the notification centre.
     expect(
-      await (await fetch(`${serverA.url}/notifications`, { headers: { cookie: author.cookie } })).text(),
+      await (
+        await fetch(`${serverA.url}/notifications`, { headers: { cookie: author.cookie } })
+      ).text(),
     ).toContain('Carte des arceaux 018');
   });
 });
