@@ -144,6 +144,8 @@ export default function Transparency() {
           <>
             {' · '}
             <Link to="/contrats/nouveau">{t('list.new')}</Link>
+            {' · '}
+            <Link to="/contrats">{t('list.manage')}</Link>
           </>
         ) : null}
       </p>

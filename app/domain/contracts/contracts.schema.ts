@@ -31,6 +31,8 @@ const dateList = (t: Translate) =>
 export const obligationSchema = (t: Translate) =>
   z
     .object({
+      /** An obligation already recorded (editing a contract); absent for a new one. */
+      id: z.preprocess(emptyToUndefined, z.string().regex(UUID).optional()),
       datasetTitle: z
         .string({ error: t('contracts:errors.required') })
         .trim()

@@ -85,7 +85,11 @@ export async function licenceChoices(db: DB) {
     .execute();
 }
 
-async function mayRecordFor(db: DB, actor: ContractActor, publicBodyId: string): Promise<boolean> {
+export async function mayRecordFor(
+  db: DB,
+  actor: ContractActor,
+  publicBodyId: string,
+): Promise<boolean> {
   if (actor.isAdmin) return true;
   const m = await db
     .selectFrom('membership')
