@@ -8,6 +8,7 @@ import { seedObservationCategories } from '../app/domain/observations/observatio
 import { seedDemoCatalogue } from '../app/domain/catalogue/demo-seed.server';
 import type { ObjectStorage } from '../app/domain/storage/storage.server';
 import { seedDemoContract } from '../app/domain/contracts/demo-seed.server';
+import { seedDemoObservations } from '../app/domain/observations/demo-seed.server';
 import type { DB } from './client';
 
 /** What some demo steps need besides the database (the store for files they publish). */
@@ -62,4 +63,12 @@ steps.push({
 steps.push({
   name: 'contracts: demo contract with an open-data clause',
   run: (db) => seedDemoContract(db),
+});
+// Observations: about 200 citizen observations over the communes and the last 18 months
+// (published, confirmed, resolved, a few waiting for moderation), through the domain flow.
+steps.push({
+  name: 'observations: demo observations',
+  run: async (db, ctx) => {
+    if (ctx.storage) await seedDemoObservations(db, { storage: ctx.storage });
+  },
 });

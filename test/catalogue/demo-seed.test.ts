@@ -20,7 +20,7 @@ beforeAll(async () => {
   t = await createTestDatabase();
   await seedReferenceData(t.db);
   await seedDemoData(t.db, { storage });
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await t?.close();
@@ -44,11 +44,14 @@ describe('demo catalogue', () => {
     expect(titles).toContain('Contours des communes de la Métropole de Lyon');
     expect(titles).toContain('Population légale des communes de la Métropole');
     expect(new Set(rows.map((r) => r.org))).toEqual(new Set(['metropole-de-lyon', 'velos-lumiere']));
+    // (The demo observations have approvals of their own.)
     const approvals = await t.db
       .selectFrom('moderation_event as e')
       .innerJoin('users as u', 'u.id', 'e.actor_id')
+      .innerJoin('contribution as c', 'c.id', 'e.contribution_id')
       .select('u.email')
       .where('e.to_state', '=', 'approved')
+      .where('c.kind', '!=', 'observation')
       .execute();
     expect(approvals.length).toBe(rows.length);
     expect(new Set(approvals.map((a) => a.email))).toEqual(new Set(['moderateur@demo.terridata.fr']));
