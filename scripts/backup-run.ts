@@ -22,7 +22,7 @@ import pg from 'pg';
 import type { Config } from '../server/config';
 import { BackupError, DUMP, FORMAT, MANIFEST, STORAGE, findPgTool, openConfiguredDatabase, run, serverVersion, sha256File } from './backup-common';
 import type { Manifest, ManifestFile } from './backup-common';
-import { Progress, eachLimited, fmtBytes, listObjects, objectToFile, openStorage, referencedKeys, stillReferenced } from './backup-storage';
+import { Progress, eachLimited, fmtBytes, listObjects, objectToFile, openStorage, referencedKeys, stillReferenced, withRetries } from './backup-storage';
 import type { Reference } from './backup-storage';
 
 export const MAX_ROUNDS = 3;
@@ -97,7 +97,7 @@ export async function runBackup(config: Config, opts: BackupOptions): Promise<Ba
         }
         await opts.afterDump?.(rounds);
 
-        const listing = await listObjects(storage);
+        const listing = await withRetries('listing the objects', () => listObjects(storage), log);
         for (const key of listing.unusable) skipped.add(key);
         // Objects not yet in the backup, or whose size changed (an upload still being written).
         const todo = listing.objects.filter((o) => copied.get(o.key)?.size !== o.size && !skipped.has(o.key));
@@ -110,7 +110,7 @@ export async function runBackup(config: Config, opts: BackupOptions): Promise<Ba
         log(`${progress.line()}${rounds > 1 ? ' (again: only what is not yet in the backup)' : ''}`);
         await eachLimited(todo, opts.parallel ?? 4, async (o) => {
           try {
-            const r = await objectToFile(storage, o.key, path.join(out, STORAGE, o.key), progress);
+            const r = await withRetries(o.key, () => objectToFile(storage, o.key, path.join(out, STORAGE, o.key), progress), log);
             if (r) copied.set(o.key, r);
           } catch (e) {
             // A key that is a "folder" of another one (S3 has both "a" and "a/b"): no file can hold both.

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { createDb } from '../db/client';
 import { createStorage } from '../app/domain/storage/create.server';
 import { DirectoryStorage } from '../app/domain/storage/directory.server';
-import { StorageConfigError, StorageNotFoundError, assertStorageKey } from '../app/domain/storage/storage.server';
+import { StorageConfigError, StorageNotFoundError, assertStorageKey, isStorageUnavailable } from '../app/domain/storage/storage.server';
 import type { ObjectStorage } from '../app/domain/storage/storage.server';
 import { storageSettings } from '../server/storage';
 import type { Config } from '../server/config';
@@ -124,14 +124,20 @@ export class Progress {
     this.log(`  ${this.line()}`);
   }
 
-  /** A transform that counts the bytes passing through (progress inside a large object). */
-  counter(): Transform {
-    return new Transform({
+  /**
+   * A transform that counts the bytes passing through (progress inside a large object);
+   * undo takes them back when the copy fails and is tried again.
+   */
+  counter(): { transform: Transform; undo: () => void } {
+    let n = 0;
+    const transform = new Transform({
       transform: (chunk: Buffer, _enc, done) => {
         this.bytes += chunk.length;
+        n += chunk.length;
         done(null, chunk);
       },
     });
+    return { transform, undo: () => (this.bytes -= n) };
   }
 
   finish(): void {
@@ -173,10 +179,12 @@ export async function objectToFile(
   await mkdir(path.dirname(file), { recursive: true });
   const tmp = `${file}.copying`;
   const h = hasher();
+  const counted = progress.counter();
   try {
-    await pipeline(body, h.transform, progress.counter(), createWriteStream(tmp));
+    await pipeline(body, h.transform, counted.transform, createWriteStream(tmp));
     await rename(tmp, file);
   } catch (e) {
+    counted.undo();
     await rm(tmp, { force: true });
     // The directory driver opens the file lazily: a file removed in between is a missing object.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !(await storage.exists(key))) return null;
@@ -193,12 +201,35 @@ export async function fileToObject(
   progress: Progress,
 ): Promise<{ size: number; sha256: string }> {
   const h = hasher();
+  const counted = progress.counter();
   const source = createReadStream(file, { highWaterMark: 1024 * 1024 });
   // put consumes the stream; the hash and the counter see every byte it reads.
-  const body = source.pipe(h.transform).pipe(progress.counter());
+  const body = source.pipe(h.transform).pipe(counted.transform);
   source.on('error', (e) => body.destroy(e));
-  await storage.put(key, body);
+  try {
+    await storage.put(key, body);
+  } catch (e) {
+    counted.undo();
+    source.destroy();
+    throw e;
+  }
   return h.result();
+}
+
+/**
+ * fn, tried again (after 1 s, then 2 s) when the store is unreachable or answers a server
+ * error: one dropped connection must not end a backup of several hours.
+ */
+export async function withRetries<T>(what: string, fn: () => Promise<T>, log: (m: string) => void, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts || !isStorageUnavailable(e)) throw e;
+      log(`  ${what}: ${(e as Error).message}; trying again (${i}/${attempts - 1})`);
+      await new Promise((r) => setTimeout(r, 1000 * i));
+    }
+  }
 }
 
 /** Runs fn over items, at most `parallel` at a time; the first error stops the rest. */

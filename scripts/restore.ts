@@ -36,6 +36,7 @@ import {
   openStorage,
   referencedKeys,
   uploadKeysSql,
+  withRetries,
 } from './backup-storage';
 
 function parseArgs(argv: string[]): { dir: string; force: boolean } {
@@ -154,14 +155,14 @@ main(async () => {
       const progress = new Progress(`restoring the objects into ${storage.description}`, plan.length, plan.reduce((n, p) => n + p.file.size, 0), log);
       log(progress.line());
       await eachLimited(plan, 4, async ({ file, key }) => {
-        const sent = await fileToObject(storage, path.join(dir, file.path), key, progress);
+        const sent = await withRetries(key, () => fileToObject(storage, path.join(dir, file.path), key, progress), log);
         if (sent.sha256 !== file.sha256 || sent.size !== file.size) throw new BackupError(`${file.path}: changed while being restored (sha256 of what was sent differs from the manifest)`);
         restored.set(key, sent);
         progress.objects++;
       });
       progress.finish();
       // What the store holds now: every object there, with its size.
-      const listed = new Map((await listObjects(storage)).objects.map((o) => [o.key, o.size]));
+      const listed = new Map((await withRetries('listing the objects', () => listObjects(storage), log)).objects.map((o) => [o.key, o.size]));
       const wrong = plan.filter(({ file, key }) => listed.get(key) !== file.size);
       if (wrong.length)
         throw new BackupError(

@@ -3,8 +3,8 @@
 // photos are in a bucket is backed up, restored into a fresh database and another, empty
 // bucket (another provider), and the restored instance serves the same bytes over HTTP. A
 // photo re-encoded while the backup runs (its original deleted after the dump began) makes
-// the backup dump again rather than miss the object. A bucket in use is refused. The same
-// backup restores into the directory driver.
+// the backup dump again rather than miss the object; objects the store lost or altered are
+// reported. A bucket in use is refused. The same backup restores into the directory driver.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -264,4 +264,25 @@ describe('backup and restore with the S3 driver', () => {
     const { photo_key } = await t.db.selectFrom('observation').select('photo_key').where('id', '=', pendingPhoto).executeTakeFirstOrThrow();
     expect(r.manifest.files.map((f) => f.path)).toContain(`storage/${photo_key}`);
   }, 120_000);
+
+  it('reports objects the database refers to that the store lost or altered, and writes the backup all the same', async () => {
+    // Damage in the store: a published file's bytes replaced (same size), a photo gone.
+    const dist = (await published(t.db)).find((d) => d.slug.startsWith('arceaux'));
+    const altered = Buffer.concat((await (await storage.get(dist!.storage_key)).toArray()) as Buffer[]);
+    altered[0] = altered[0]! ^ 0xff;
+    await storage.put(dist!.storage_key, altered);
+    const { photo_key } = await t.db.selectFrom('observation').select('photo_key').where('id', '=', observations[0]!.id).executeTakeFirstOrThrow();
+    await storage.delete(photo_key!);
+    const config = parseConfig({ DATABASE_URL: t.url, DATA_DIR: path.join(root, 'data'), ...source.env });
+    const r = await runBackup(config, { out: path.join(root, 'backup-damaged'), log: () => {} });
+    expect(r.rounds).toBe(1); // still referred to: lost, not deleted meanwhile
+    expect(r.problems.sort()).toEqual(
+      [
+        `${dist!.storage_key} (published file): its sha256 differs from the one the database records`,
+        `${photo_key} (observation photo): the database refers to it but the store does not have it`,
+      ].sort(),
+    );
+    const manifest = JSON.parse(readFileSync(path.join(root, 'backup-damaged', 'manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.storage.problems).toEqual(r.problems);
+  }, 60_000);
 });
