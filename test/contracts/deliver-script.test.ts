@@ -105,7 +105,7 @@ describe('docs/examples/deliver.mjs', () => {
       contractor.id,
       {
         name: 'Système d’information VLS',
-        scopes: ['read', 'contribute'],
+        scopes: ['contribute'],
       },
     );
     const metadataFile = path.join(dir, 'metadata.json');
