@@ -356,6 +356,7 @@ export interface Notification {
   digested_at: Timestamp | null;
   id: Generated<number>;
   kind: string;
+  params: Json | null;
   read_at: Timestamp | null;
   title: Generated<string>;
   url: string;

@@ -52,6 +52,9 @@ export default function Notifications() {
   const [params] = useSearchParams();
   const fmt = new Intl.DateTimeFormat(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Paris' });
   const unread = items.filter((n) => !n.read).length;
+  // A calendar day in the parameters ('YYYY-MM-DD', e.g. a contract's due date) in the page's language.
+  const day = new Intl.DateTimeFormat(i18n.language === 'en' ? 'en-GB' : 'fr-FR', { dateStyle: 'long', timeZone: 'UTC' });
+  const paramsOf = (p: Record<string, string>) => (p.dueOn && /^\d{4}-\d{2}-\d{2}$/.test(p.dueOn) ? { ...p, dueOn: day.format(new Date(`${p.dueOn}T00:00:00Z`)) } : p);
   return (
     <div className="stack wide">
       <h1>{t('notifications.title')}</h1>
@@ -73,7 +76,7 @@ export default function Notifications() {
         {items.map((n) => (
           <li key={n.id} className={`card${n.read ? '' : ' unread'}`} data-read={n.read ? '1' : '0'}>
             <p>
-              {n.read ? null : <span className="badge">{t('notifications.unread')}</span>} {t(`notifications.kinds.${n.kind}`, { title: n.title, defaultValue: n.title })}
+              {n.read ? null : <span className="badge">{t('notifications.unread')}</span>} {t(`notifications.kinds.${n.kind}`, { ...paramsOf(n.params), title: n.title, defaultValue: n.title })}
             </p>
             {n.comment ? <blockquote className="prewrap">{n.comment}</blockquote> : null}
             <p className="hint">

@@ -645,7 +645,11 @@ describe('reminders', () => {
       .where('user_id', '=', rcontractor.admin.user.id)
       .execute();
     expect(notes).toHaveLength(3);
-    expect(notes.every((n) => n.kind === 'obligation_reminder')).toBe(true);
+    expect(notes.map((n) => n.kind).sort()).toEqual([
+      'obligation_due_today',
+      'obligation_overdue',
+      'obligation_upcoming',
+    ]);
 
     // Eight days later: the 8-day one is due that day; the first overdue gets its second weekly reminder.
     const later = new Date(now.getTime() + 8 * 86_400_000);

@@ -1,7 +1,10 @@
 // Reminders to contractors: 7 days before a due date, on the day, and weekly while overdue,
 // for occurrences with nothing delivered. Each reminder is recorded (occurrence, kind)
 // in the transaction that writes its notifications and emails, so running the job twice,
-// or on two workers at once, sends each reminder once.
+// or on two workers at once, sends each reminder once. The in-app notification is a kind
+// (obligation_upcoming, obligation_due_today, obligation_overdue) with the due date and
+// contract reference as parameters, worded when shown in the reader's language; the email
+// is written in the recipient's stored language.
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { notify } from '../moderation/notifications.server';
@@ -84,8 +87,8 @@ export async function sendObligationReminders(
           .where('u.deleted_at', 'is', null)
           .execute();
       }
-      const s =
-        SUBJECTS[kind.startsWith('overdue') ? 'overdue' : (kind as 'upcoming' | 'due_today')];
+      const which = kind.startsWith('overdue') ? 'overdue' : (kind as 'upcoming' | 'due_today');
+      const s = SUBJECTS[which];
       const url = `/organisations/${o.slug}/obligations`;
       const body = {
         fr: `« ${o.dataset_title} » (contrat ${o.reference}) est attendu pour le ${frDate(o.due_on)}.`,
@@ -94,8 +97,10 @@ export async function sendObligationReminders(
       for (const p of people) {
         await notify(trx, {
           userId: p.id,
-          kind: 'obligation_reminder',
-          title: `${s.fr} : ${o.dataset_title} (${frDate(o.due_on)})`,
+          // Put into words when shown, in the reader's language (notifications.kinds.*).
+          kind: `obligation_${which}`,
+          title: o.dataset_title,
+          params: { dueOn: o.due_on, reference: o.reference },
           url,
           email: {
             to: p.email,

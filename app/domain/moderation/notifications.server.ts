@@ -31,6 +31,8 @@ export interface NotifyInput {
   contributionId?: string | null;
   /** The title of what it is about (a contribution's title). */
   title: string;
+  /** Values the message of the kind is written with at display time, in the reader's language (e.g. `dueOn`). */
+  params?: Record<string, string>;
   comment?: string | null;
   url: string;
   /** The email to queue when the user wants emails at once (the digest sends its own). */
@@ -52,6 +54,7 @@ export async function notify(trx: DB, n: NotifyInput): Promise<void> {
       kind: n.kind,
       contribution_id: n.contributionId ?? null,
       title: n.title.slice(0, 400),
+      params: n.params ? JSON.stringify(n.params) : null,
       comment: n.comment ? n.comment.slice(0, 4000) : null,
       url: n.url,
       // Only users on the daily digest have something left for it.
@@ -77,6 +80,7 @@ export interface NotificationItem {
   id: number;
   kind: string;
   title: string;
+  params: Record<string, string>;
   comment: string | null;
   url: string;
   createdAt: Date;
@@ -86,7 +90,7 @@ export interface NotificationItem {
 export async function listNotifications(db: DB, userId: string, opts: { limit?: number; before?: number } = {}): Promise<NotificationItem[]> {
   let q = db
     .selectFrom('notification')
-    .select(['id', 'kind', 'title', 'comment', 'url', 'created_at', 'read_at'])
+    .select(['id', 'kind', 'title', 'params', 'comment', 'url', 'created_at', 'read_at'])
     .where('user_id', '=', userId)
     .orderBy('id', 'desc')
     .limit(Math.min(opts.limit ?? 50, 200));
@@ -96,6 +100,7 @@ export async function listNotifications(db: DB, userId: string, opts: { limit?: 
     id: Number(r.id),
     kind: r.kind,
     title: r.title,
+    params: (r.params ?? {}) as Record<string, string>,
     comment: r.comment,
     url: r.url,
     createdAt: r.created_at,
@@ -133,6 +138,15 @@ const digestLabels: Record<string, { fr: string; en: string }> = {
   reply: { fr: 'nouveau message', en: 'new message' },
   report_cleared: { fr: 'signalement examiné, contenu maintenu', en: 'report reviewed, item kept' },
   report_retracted: { fr: 'signalement examiné, contenu dépublié', en: 'report reviewed, item retracted' },
+  obligation_upcoming: { fr: 'livraison de données à venir', en: 'data delivery coming up' },
+  obligation_due_today: { fr: 'livraison de données attendue aujourd’hui', en: 'data delivery due today' },
+  obligation_overdue: { fr: 'livraison de données en retard', en: 'data delivery overdue' },
+};
+
+/** A calendar day ('YYYY-MM-DD') the way each language writes it. */
+const dayIn = (iso: string, l: 'fr' | 'en') => {
+  const [y, m, d] = iso.split('-');
+  return l === 'fr' ? `${d}/${m}/${y}` : iso;
 };
 
 /**
@@ -154,7 +168,7 @@ export async function sendDigests(db: DB, opts: { publicUrl?: string } = {}): Pr
     await db.transaction().execute(async (trx) => {
       const rows = await trx
         .selectFrom('notification')
-        .select(['id', 'kind', 'title', 'url'])
+        .select(['id', 'kind', 'title', 'params', 'url'])
         .where('user_id', '=', u.id)
         .where('digested_at', 'is', null)
         .orderBy('id')
@@ -165,7 +179,11 @@ export async function sendDigests(db: DB, opts: { publicUrl?: string } = {}): Pr
       const line = (l: 'fr' | 'en') =>
         rows
           .slice(0, 50)
-          .map((r) => `- « ${r.title} » : ${digestLabels[r.kind]?.[l] ?? r.kind}`)
+          .map((r) => {
+            const dueOn = (r.params as { dueOn?: string } | null)?.dueOn;
+            const when = dueOn ? ` (${dayIn(dueOn, l)})` : '';
+            return `- « ${r.title} » : ${digestLabels[r.kind]?.[l] ?? r.kind}${when}`;
+          })
           .join('\n');
       await sendEmail(trx, {
         to: u.email,
@@ -199,7 +217,7 @@ registerPersonalData({
     emailMode: await emailModeOf(db, userId),
     notifications: await db
       .selectFrom('notification')
-      .select(['id', 'kind', 'title', 'comment', 'url', 'created_at', 'read_at'])
+      .select(['id', 'kind', 'title', 'params', 'comment', 'url', 'created_at', 'read_at'])
       .where('user_id', '=', userId)
       .orderBy('id')
       .execute(),
