@@ -128,7 +128,8 @@ describe('citizen observations', () => {
     const c2 = await goodCitizen('Yasmina de Gerland');
     const p1 = await as(c1);
     await p1.page.goto(`${app.url}/observations`);
-    await p1.page.getByRole('link', { name: new RegExp(`Voirie — ${commune}`) }).first().click();
+    // In the list of those waiting for confirmation (the demo's published ones are listed above it).
+    await p1.page.locator('section[aria-labelledby="awaiting-title"]').getByRole('link', { name: new RegExp(`Voirie — ${commune}`) }).first().click();
     await p1.page.waitForURL(new RegExp(`/observations/${id}$`));
     await p1.page.getByRole('button', { name: 'Je l’ai vu aussi' }).click();
     await p1.page.getByText('Merci, votre confirmation est enregistrée.').waitFor();

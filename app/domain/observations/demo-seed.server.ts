@@ -410,8 +410,9 @@ export function demoObservationPlan(placeList: readonly Place[]): Planned[] {
     }
   }
   for (let i = 0; i < REJECTED; i++) plan.push(one(newcomers[i % newcomers.length]!, 'rejected', 30 + rng.int(300)));
-  // The waiting ones: the last ten days, by the newcomers (not trusted: no auto-approval).
-  for (let i = 0; i < PENDING; i++) plan.push(one(newcomers[i % newcomers.length]!, 'pending', rng.int(10)));
+  // The waiting ones: the last six days (a few late for review), by the newcomers (not
+  // trusted: no auto-approval).
+  for (let i = 0; i < PENDING; i++) plan.push(one(newcomers[i % newcomers.length]!, 'pending', rng.int(6)));
   // In the order things happened: trust, balances and confirmations build up as they would.
   return plan.sort((a, b) => b.ageDays - a.ageDays || b.hour - a.hour);
 }

@@ -42,7 +42,8 @@ export async function startApp(env: Record<string, string> = {}): Promise<E2EApp
   });
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttp(`${url}/healthz`, 90_000);
+    // The first start seeds the demo (catalogue, observations): slow on a busy machine.
+    await waitForHttp(`${url}/healthz`, 150_000);
   } catch (e) {
     server.proc.kill('SIGKILL');
     throw new Error(`${(e as Error).message}\n${server.output()}`);
