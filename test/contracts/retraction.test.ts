@@ -9,6 +9,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceLists } from '../../app/domain/contributions/contributions.schema';
 import { recordContract } from '../../app/domain/contracts/contracts.server';
+import { sendObligationReminders } from '../../app/domain/contracts/reminders.server';
 import { addDays, parisDate } from '../../app/domain/contracts/schedule';
 import { transparencyReport } from '../../app/domain/contracts/transparency.server';
 import {
@@ -157,7 +158,15 @@ describe('retracting a delivery', () => {
     expect(html).not.toContain('status-late');
     expect(html).toContain('status-overdue');
     expect((await api()).contracts[0]!.compliance).toMatchObject({ late: 0, missing: 1, rate: 0 });
-    // Open again, it can be delivered anew.
+    // Overdue again, it is reminded again…
+    expect(await sendObligationReminders(t.db)).toBeGreaterThanOrEqual(1);
+    const reminded = await t.db
+      .selectFrom('notification')
+      .select('kind')
+      .where('user_id', '=', s.contractor.admin.user.id)
+      .execute();
+    expect(reminded.map((n) => n.kind)).toEqual(['obligation_overdue']);
+    // …and, open again, it can be delivered anew.
     const again = await deliver(t.db, refs, uploadsDir, {
       memberId: s.member.user.id,
       organizationId: s.contractor.id,
