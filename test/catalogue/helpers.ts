@@ -76,7 +76,7 @@ export async function publishDataset(
   for (const f of files) await attachUpload(db, actor, id, await upload(db, submitterId, uploadsDir, f));
   await submitContribution(db, actor, id, keyT, refs, { auditShare: 0 });
   moderator ??= await makeModerator(db);
-  const claim = await claimNextContribution(db, moderator);
+  const claim = await claimNextContribution(db, moderator, { kind: 'dataset' });
   if (!claim || claim.id !== id) throw new Error('the queue did not give the contribution just submitted');
   const outcome = await approveContribution(db, moderator, id, { expectedVersion: claim.version });
   if (outcome !== 'approved') throw new Error(`approval gave ${outcome}`);

@@ -151,7 +151,7 @@ export async function deliver(
 
 /** The moderator claims the next item (checked to be `id`), approves it, and it is published. */
 export async function approveAndPublish(db: DB, m: Moderator, id: string, uploadsDir: string) {
-  const claim = await claimNextContribution(db, m);
+  const claim = await claimNextContribution(db, m, { kind: 'dataset' });
   if (claim?.id !== id) throw new Error(`expected to claim ${id}, got ${claim?.id}`);
   await approveContribution(db, m, id, { expectedVersion: claim.version });
   return publishApprovedContribution(db, id, { uploadsDir });
