@@ -82,6 +82,8 @@ export async function runBackup(config: Config, opts: BackupOptions): Promise<Ba
         const c = await connect(database.url);
         try {
           await c.query('begin transaction isolation level repeatable read, read only');
+          // Idle while pg_dump runs: a server-wide idle timeout must not end it.
+          await c.query('set local idle_in_transaction_session_timeout = 0');
           const { rows } = await c.query<{ id: string }>('select pg_export_snapshot() as id');
           refs = await referencedKeys(c);
           migration = await lastMigration(c);
@@ -101,13 +103,11 @@ export async function runBackup(config: Config, opts: BackupOptions): Promise<Ba
         for (const key of listing.unusable) skipped.add(key);
         // Objects not yet in the backup, or whose size changed (an upload still being written).
         const todo = listing.objects.filter((o) => copied.get(o.key)?.size !== o.size && !skipped.has(o.key));
-        const progress = new Progress(
-          `copying the objects of ${storage.description}`,
-          todo.length,
-          todo.reduce((n, o) => n + o.size, 0),
-          log,
+        const todoBytes = todo.reduce((n, o) => n + o.size, 0);
+        log(
+          `copying ${todo.length} objects (${fmtBytes(todoBytes)}) of ${storage.description}${rounds > 1 ? ' (again: only what is not yet in the backup)' : ''}…`,
         );
-        log(`${progress.line()}${rounds > 1 ? ' (again: only what is not yet in the backup)' : ''}`);
+        const progress = new Progress('copied', todo.length, todoBytes, log);
         await eachLimited(todo, opts.parallel ?? 4, async (o) => {
           try {
             const r = await withRetries(o.key, () => objectToFile(storage, o.key, path.join(out, STORAGE, o.key), progress), log);
@@ -170,7 +170,7 @@ export async function runBackup(config: Config, opts: BackupOptions): Promise<Ba
       await writeFile(path.join(out, 'SHA256SUMS'), manifest.files.map((f) => `${f.sha256}  ${f.path}\n`).join(''));
       log(
         `backup written to ${out}: database ${fmtBytes(dump.size)}, ${files.length} stored objects (${fmtBytes(bytes)}), ` +
-          `every one of the ${refs.size} the database refers to checked${problems.length ? `, except ${problems.length}` : ''}`,
+          `${problems.length ? `${refs.size - problems.length} of` : 'all'} the ${refs.size} objects the database refers to present and checked`,
       );
       return { out, manifest, rounds, problems };
     } catch (e) {

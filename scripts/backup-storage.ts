@@ -117,7 +117,7 @@ export class Progress {
   line(): string {
     const seconds = Math.max((Date.now() - this.started) / 1000, 0.001);
     const pct = this.totalBytes > 0 ? ` (${Math.floor((100 * this.bytes) / this.totalBytes)} %)` : '';
-    return `${this.what}: ${this.objects}/${this.totalObjects} objects, ${fmtBytes(this.bytes)}/${fmtBytes(this.totalBytes)}${pct}, ${fmtBytes(this.bytes / seconds)}/s`;
+    return `${this.what} ${this.objects}/${this.totalObjects} objects, ${fmtBytes(this.bytes)}/${fmtBytes(this.totalBytes)}${pct}, ${fmtBytes(this.bytes / seconds)}/s`;
   }
 
   print(): void {

@@ -31,6 +31,7 @@ import {
   countSome,
   eachLimited,
   fileToObject,
+  fmtBytes,
   keyForDriver,
   listObjects,
   openStorage,
@@ -64,7 +65,7 @@ function readManifest(dir: string): Manifest {
 
 async function verify(dir: string, m: Manifest, log: (s: string) => void): Promise<void> {
   const bad: string[] = [];
-  const progress = new Progress('checking the backup', m.files.length, m.files.reduce((n, f) => n + f.size, 0), log);
+  const progress = new Progress('checked', m.files.length, m.files.reduce((n, f) => n + f.size, 0), log);
   for (const f of m.files) {
     const p = path.join(dir, f.path);
     const s = await stat(p).catch(() => null);
@@ -152,8 +153,9 @@ main(async () => {
         const key = keyForDriver(f.path.slice(STORAGE.length + 1), from, storage.driver);
         if (key) plan.push({ file: f, key });
       }
-      const progress = new Progress(`restoring the objects into ${storage.description}`, plan.length, plan.reduce((n, p) => n + p.file.size, 0), log);
-      log(progress.line());
+      const planBytes = plan.reduce((n, p) => n + p.file.size, 0);
+      log(`restoring ${plan.length} objects (${fmtBytes(planBytes)}) into ${storage.description}…`);
+      const progress = new Progress('restored', plan.length, planBytes, log);
       await eachLimited(plan, 4, async ({ file, key }) => {
         const sent = await withRetries(key, () => fileToObject(storage, path.join(dir, file.path), key, progress), log);
         if (sent.sha256 !== file.sha256 || sent.size !== file.size) throw new BackupError(`${file.path}: changed while being restored (sha256 of what was sent differs from the manifest)`);
@@ -191,7 +193,7 @@ main(async () => {
     );
     const problems = await checkReferences(database.url, from, storage.driver, restored);
     log(
-      `restored ${dir} (last migration ${manifest.database.lastMigration ?? 'unknown'}) into ${storage.driver === from ? '' : `the ${storage.driver} driver (backup made from the ${from} driver), `}${restored.size} objects; the server migrates further at start if it is newer`,
+      `restored ${dir} (last migration ${manifest.database.lastMigration ?? 'unknown'}): the database and ${restored.size} objects${storage.driver === from ? '' : `, into the ${storage.driver} driver (backup made from the ${from} driver)`}; the server migrates further at start if it is newer`,
     );
     if (problems.length)
       throw new BackupError(

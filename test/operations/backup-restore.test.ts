@@ -145,7 +145,7 @@ describe('backup and restore', () => {
       const url = await freshDatabase('to_s3');
       const r = await runScript('restore', [backupDir], { DATABASE_URL: url, ...s3.env });
       expect(r.code, r.output).toBe(0);
-      expect(r.output).toMatch(/into the s3 driver \(backup made from the directory driver\)/);
+      expect(r.output).toMatch(/, into the s3 driver \(backup made from the directory driver\)/);
       const { db, pool } = createDb(url, 4);
       const server = await startTestServer({ db, pool, env: { ...s3.env, STORAGE_MIN_FREE_BYTES: '0' } });
       try {
