@@ -8,6 +8,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReferenceLists } from '../../app/domain/contributions/contributions.schema';
+import { withdrawContribution } from '../../app/domain/contributions/contributions.server';
 import { ContractError, recordContract } from '../../app/domain/contracts/contracts.server';
 import { editContract, loadContractForEdit } from '../../app/domain/contracts/editing.server';
 import { addDays, parisDate } from '../../app/domain/contracts/schedule';
@@ -162,7 +163,16 @@ describe('editing a contract (domain)', () => {
       targetDatasetId: pub.datasetId,
       submit: false,
     });
-    return { id: r.id, obligationId: ob.id, fulfilled, pending };
+    // A delivery for the overdue date, withdrawn by its author: it delivered nothing.
+    const withdrawn = await deliver(t.db, refs, uploadsDir, {
+      memberId: member.user.id,
+      organizationId: contractor.id,
+      obligationId: ob.id,
+      dueOn: addDays(today, -10),
+      targetDatasetId: pub.datasetId,
+    });
+    await withdrawContribution(t.db, { id: member.user.id }, withdrawn);
+    return { id: r.id, obligationId: ob.id, fulfilled, pending, withdrawn };
   }
 
   it('a new schedule keeps every due date with a delivery, drops the undelivered ones (overdue too) and adds the new ones', async () => {
@@ -194,12 +204,21 @@ describe('editing a contract (domain)', () => {
       .where('id', '=', fulfilledRow.id)
       .executeTakeFirstOrThrow();
     expect(after).toEqual(fulfilledRow);
-    const delivery = await t.db
-      .selectFrom('obligation_delivery')
-      .select('occurrence_id')
-      .where('contribution_id', '=', k.pending)
-      .executeTakeFirst();
-    expect(delivery).toBeDefined();
+    const delivery = (id: string) =>
+      t.db
+        .selectFrom('obligation_delivery')
+        .select('occurrence_id')
+        .where('contribution_id', '=', id)
+        .executeTakeFirst();
+    expect(await delivery(k.pending)).toBeDefined();
+    // The withdrawn attempt's link went with its due date; the contribution stays.
+    expect(await delivery(k.withdrawn)).toBeUndefined();
+    const gone = await t.db
+      .selectFrom('contribution')
+      .select('state')
+      .where('id', '=', k.withdrawn)
+      .executeTakeFirstOrThrow();
+    expect(gone.state).toBe('withdrawn');
     // The public report: the late delivery still counts; the dropped overdue date no longer does.
     const report = await transparencyReport(t.db, { contractId: k.id });
     expect(report.contracts[0]!.compliance).toMatchObject({ late: 1, missing: 0 });

@@ -2,7 +2,7 @@
 // obligations, by an admin of the public body that recorded it (or a platform admin), in
 // one transaction with an audit-log entry listing every change. The rule for schedules
 // (decision 017): the new schedule is expanded again; a due date it no longer has is
-// removed only if nothing was ever delivered for it; a fulfilment, or a delivery linked to
+// removed only if nothing was delivered for it; a fulfilment, or a live delivery linked to
 // a due date, is never lost (that occurrence is kept, even outside the new schedule).
 // Likewise an obligation, its dataset or the contractor cannot be changed once a delivery
 // was made under it: such a contract is recorded again.
@@ -14,6 +14,7 @@ import { ContractError, fieldErrorsOf, mayRecordFor } from './contracts.server';
 import type { ContractActor } from './contracts.server';
 import { contractSchema } from './contracts.schema';
 import type { ContractInput } from './contracts.schema';
+import { terminalStates } from '../contributions/state-machine';
 import { deadlineOf, dueDates } from './schedule';
 import type { Frequency } from './schedule';
 
@@ -88,7 +89,11 @@ async function obligationRows(db: DB, contractId: string) {
     .execute();
 }
 
-/** Occurrences of a contract's obligations, with whether something was delivered for each. */
+/**
+ * Occurrences of a contract's obligations, with whether a delivery is linked to each: one
+ * still alive (a draft, in moderation, published); a rejected, withdrawn or retracted one
+ * delivered nothing.
+ */
 async function occurrenceRows(db: DB, contractId: string) {
   return db
     .selectFrom('obligation_occurrence as o')
@@ -103,8 +108,10 @@ async function occurrenceRows(db: DB, contractId: string) {
           .exists(
             eb
               .selectFrom('obligation_delivery as d')
+              .innerJoin('contribution as c', 'c.id', 'd.contribution_id')
               .select('d.contribution_id')
-              .whereRef('d.occurrence_id', '=', 'o.id'),
+              .whereRef('d.occurrence_id', '=', 'o.id')
+              .where('c.state', 'not in', [...terminalStates]),
           )
           .as('linked'),
     ])
