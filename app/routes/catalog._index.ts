@@ -12,7 +12,6 @@ import {
   catalogPage,
 } from '~/domain/dcat/dcat.server';
 import { chooseFormat, rdfResponse } from '~/domain/dcat/http.server';
-import { RDF_FORMATS } from '~/domain/dcat/rdf';
 import type { RouteHandle } from '~/domain/identity/access';
 import { cursorParam } from '~/domain/openapi/v1.server';
 import { publicOrigin } from '~/domain/openapi/records.server';
@@ -65,8 +64,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       publicOrigin(context, request),
       page !== undefined ? { page } : { cursor: cursor ?? null },
       pageSize,
-      // A ?format= stays in the links (as its short name), so every page comes in it.
-      sp.get('format') ? RDF_FORMATS.find((f) => f.type === format)?.ext : undefined,
     );
   } catch (e) {
     if (e instanceof BadCursor) return badCursor();

@@ -248,8 +248,6 @@ export async function catalogPage(
   origin: string,
   position: CatalogPosition,
   pageSize: number,
-  /** `?format=` of the request, kept in the links so a harvester gets the same format. */
-  format?: string,
 ): Promise<Graph | null> {
   const after = 'cursor' in position && position.cursor ? cursorKey(position.cursor) : null;
   let rows = db
@@ -285,7 +283,6 @@ export async function catalogPage(
 
   const link = (at: { cursor?: string; page?: number } = {}) => {
     const q = new URLSearchParams();
-    if (format) q.set('format', format);
     if (at.page !== undefined) q.set('page', String(at.page));
     if (at.cursor !== undefined) q.set('cursor', at.cursor);
     if (pageSize !== DEFAULT_PAGE_SIZE) q.set('pageSize', String(pageSize));
