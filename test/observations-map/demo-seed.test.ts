@@ -26,9 +26,29 @@ const METROPOLE_BOX = '4.68,45.55,5.07,45.95';
 
 /** Everything the seed writes, counted (a second seed must leave every number as it is). */
 async function counts() {
-  const n = async (table: 'observation' | 'confirmation' | 'reputation_entry' | 'moderation_event' | 'users' | 'contribution' | 'upload' | 'notification' | 'review_task') =>
-    Number((await t.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  const cells = await sql<{ n: number }>`select coalesce(sum(n), 0)::int as n from observation_cell where zoom = 8`.execute(t.db);
+  const n = async (
+    table:
+      | 'observation'
+      | 'confirmation'
+      | 'reputation_entry'
+      | 'moderation_event'
+      | 'users'
+      | 'contribution'
+      | 'upload'
+      | 'notification'
+      | 'review_task',
+  ) =>
+    Number(
+      (
+        await t.db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const cells = await sql<{
+    n: number;
+  }>`select coalesce(sum(n), 0)::int as n from observation_cell where zoom = 8`.execute(t.db);
   return {
     observations: await n('observation'),
     confirmations: await n('confirmation'),
@@ -48,7 +68,23 @@ const observations = () =>
     .selectFrom('observation as o')
     .innerJoin('contribution as c', 'c.id', 'o.id')
     .innerJoin('users as u', 'u.id', 'c.submitter_id')
-    .select(['o.id', 'o.lon', 'o.lat', 'o.commune_code', 'o.category', 'o.description', 'o.observed_at', 'o.published_at', 'o.resolved_at', 'o.listed', 'o.grade', 'o.photo_state', 'c.state', 'u.email', 'u.is_demo'])
+    .select([
+      'o.id',
+      'o.lon',
+      'o.lat',
+      'o.commune_code',
+      'o.category',
+      'o.description',
+      'o.observed_at',
+      'o.published_at',
+      'o.resolved_at',
+      'o.listed',
+      'o.grade',
+      'o.photo_state',
+      'c.state',
+      'u.email',
+      'u.is_demo',
+    ])
     .execute();
 
 let first: Awaited<ReturnType<typeof counts>>;
@@ -105,28 +141,49 @@ describe('demo observations', () => {
     expect(waiting.length).toBeGreaterThanOrEqual(5);
     expect(waiting.length).toBeLessThanOrEqual(20);
     expect(rows.filter((r) => r.state === 'rejected').length).toBeGreaterThan(0);
-    const citizen = await t.db.selectFrom('users').select('id').where('email', '=', 'citoyen@demo.terridata.fr').executeTakeFirstOrThrow();
+    const citizen = await t.db
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', 'citoyen@demo.terridata.fr')
+      .executeTakeFirstOrThrow();
     const toConfirm = await listObservations(t.db, { viewerId: citizen.id, awaiting: true });
     expect(toConfirm.length).toBe(waiting.length);
     // Confirmations and ledger credits came through the domain (no mutual-confirmation flag).
     expect(first.confirmations).toBeGreaterThan(30);
+    // Every confirmation counts (no "3 confirmations" on a page still "to confirm").
+    expect(
+      await t.db.selectFrom('confirmation').select('user_id').where('weight', '=', 0).execute(),
+    ).toEqual([]);
     const flags = await t.db.selectFrom('reputation_flag').select('id').execute();
     expect(flags).toEqual([]);
-    const credits = await t.db.selectFrom('reputation_entry').select('id').where('reason', '=', 'observation_published').where('ref_type', '=', 'contribution').execute();
+    const credits = await t.db
+      .selectFrom('reputation_entry')
+      .select('id')
+      .where('reason', '=', 'observation_published')
+      .where('ref_type', '=', 'contribution')
+      .execute();
     expect(credits.length).toBe(rows.filter((r) => r.state === 'published').length);
   });
 
   it('the map API shows them (clusters that add up, the list view newest first), over HTTP', async () => {
     const listed = (await observations()).filter((r) => r.listed);
-    const clusters = (await (await fetch(`${server.url}/api/v1/observations?bbox=${METROPOLE_BOX}&zoom=11`)).json()) as { mode: string; total: number; features: { properties: { count: number } }[] };
+    const clusters = (await (
+      await fetch(`${server.url}/api/v1/observations?bbox=${METROPOLE_BOX}&zoom=11`)
+    ).json()) as { mode: string; total: number; features: { properties: { count: number } }[] };
     expect(clusters.mode).toBe('clusters');
     expect(clusters.total).toBe(listed.length);
     expect(clusters.features.length).toBeGreaterThan(10);
     expect(clusters.features.reduce((s, f) => s + f.properties.count, 0)).toBe(listed.length);
-    const list = (await (await fetch(`${server.url}/api/v1/observations?bbox=${METROPOLE_BOX}&zoom=11&view=list`)).json()) as { features: { properties: { id: string; observedAt: string } }[] };
-    const newest = [...listed].sort((a, b) => b.observed_at.getTime() - a.observed_at.getTime()).slice(0, list.features.length);
+    const list = (await (
+      await fetch(`${server.url}/api/v1/observations?bbox=${METROPOLE_BOX}&zoom=11&view=list`)
+    ).json()) as { features: { properties: { id: string; observedAt: string } }[] };
+    const newest = [...listed]
+      .sort((a, b) => b.observed_at.getTime() - a.observed_at.getTime())
+      .slice(0, list.features.length);
     expect(list.features.map((f) => f.properties.id)).toEqual(newest.map((r) => r.id));
-    const one = (await (await fetch(`${server.url}/api/v1/observations/${newest[0]!.id}`)).json()) as { description: string };
+    const one = (await (
+      await fetch(`${server.url}/api/v1/observations/${newest[0]!.id}`)
+    ).json()) as { description: string };
     expect(one.description).toBe(newest[0]!.description);
     // The page renders the newest ones of its view on the server too (the list view).
     const page = await (await fetch(`${server.url}/observations?vue=liste`)).text();
@@ -138,10 +195,17 @@ describe('demo observations', () => {
 
   it('the cell counts hold every published observation, per category', async () => {
     const listed = (await observations()).filter((r) => r.listed);
-    const cells = await sql<{ category: string; n: number }>`select category, sum(n)::int as n from observation_cell where zoom = 8 group by category`.execute(t.db);
+    const cells = await sql<{
+      category: string;
+      n: number;
+    }>`select category, sum(n)::int as n from observation_cell where zoom = 8 group by category`.execute(
+      t.db,
+    );
     const expected = new Map<string, number>();
     for (const r of listed) expected.set(r.category, (expected.get(r.category) ?? 0) + 1);
-    expect(new Map(cells.rows.filter((c) => c.n > 0).map((c) => [c.category, c.n]))).toEqual(expected);
+    expect(new Map(cells.rows.filter((c) => c.n > 0).map((c) => [c.category, c.n]))).toEqual(
+      expected,
+    );
   });
 
   it('seeding again adds nothing', async () => {
@@ -153,8 +217,11 @@ describe('demo observations', () => {
     const done = await exportChangedObservations(t.db, { storage, origin: server.url });
     expect(done.length).toBe(10);
     const listed = (await observations()).filter((r) => r.listed);
-    for (const d of done) expect(d.rows).toBe(listed.filter((r) => r.category === d.category).length);
-    const catalogue = await (await fetch(`${server.url}/datasets?q=observations+citoyennes`)).text();
+    for (const d of done)
+      expect(d.rows).toBe(listed.filter((r) => r.category === d.category).length);
+    const catalogue = await (
+      await fetch(`${server.url}/datasets?q=observations+citoyennes`)
+    ).text();
     expect(catalogue).toContain('Observations citoyennes — Voirie');
     expect(catalogue).toContain('Observations citoyennes — Qualité de l’air');
   });

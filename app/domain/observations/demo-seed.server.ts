@@ -24,11 +24,22 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
 import type { DB } from '#db/client';
 import { communeAt } from '../territories/territories.server';
-import { approveContribution, claimNextContribution, loadModerator, rejectContribution, releaseClaim } from '../moderation/moderation.server';
+import {
+  approveContribution,
+  claimNextContribution,
+  loadModerator,
+  rejectContribution,
+  releaseClaim,
+} from '../moderation/moderation.server';
 import type { ClaimedItem, Moderator } from '../moderation/moderation.server';
 import { currentTermsVersion } from '../legal/legal.server';
 import type { ObjectStorage } from '../storage/storage.server';
-import { confirmObservation, resolveObservations, submitObservation } from './observations.server';
+import {
+  confirmationWeight,
+  confirmObservation,
+  resolveObservations,
+  submitObservation,
+} from './observations.server';
 import { processObservationPhoto } from './photos.server';
 
 const DAY = 86_400_000;
@@ -264,7 +275,11 @@ const texts: Record<string, readonly string[]> = {
 };
 
 const addenda: Record<string, readonly string[]> = {
-  voirie: ['Dangereux surtout à vélo.', 'Ça empire depuis les dernières pluies.', 'Un scooter a failli tomber hier soir.'],
+  voirie: [
+    'Dangereux surtout à vélo.',
+    'Ça empire depuis les dernières pluies.',
+    'Un scooter a failli tomber hier soir.',
+  ],
   eclairage_public: ['On ne s’y sent pas en sécurité le soir.', 'Dangereux surtout la nuit.'],
   proprete: ['Ça commence à sentir mauvais.', 'Ce n’est pas la première fois à cet endroit.'],
   mobilier_urbain: ['Des enfants jouent juste à côté.'],
@@ -275,7 +290,12 @@ const addenda: Record<string, readonly string[]> = {
   qualite_air: ['Les enfants toussent en passant.'],
   autre: [],
 };
-const general = ['Plusieurs voisins s’en sont plaints.', 'Déjà signalé en mairie il y a quinze jours, sans suite pour l’instant.', 'Merci d’avance.', 'Photo prise en passant.'];
+const general = [
+  'Plusieurs voisins s’en sont plaints.',
+  'Déjà signalé en mairie il y a quinze jours, sans suite pour l’instant.',
+  'Merci d’avance.',
+  'Photo prise en passant.',
+];
 
 function describeProblem(rng: Rng, category: string, commune: string): string {
   const street = rng.pick(streetsOf[commune] ?? commonStreets);
@@ -299,7 +319,12 @@ interface Place {
 
 /** The communes from the territory table: their box, a centre inside, a weight from their population. */
 async function places(db: DB): Promise<Place[]> {
-  const rows = await db.selectFrom('territory').select(['code', 'name', 'bbox', 'population']).where('kind', '=', 'commune').orderBy('code').execute();
+  const rows = await db
+    .selectFrom('territory')
+    .select(['code', 'name', 'bbox', 'population'])
+    .where('kind', '=', 'commune')
+    .orderBy('code')
+    .execute();
   const out: Place[] = [];
   for (const r of rows) {
     if (!r.bbox || r.bbox.length !== 4) continue;
@@ -309,7 +334,10 @@ async function places(db: DB): Promise<Place[]> {
       // The middle of the box is outside an odd-shaped commune: the first grid point inside.
       grid: for (let i = 1; i < 10; i++)
         for (let j = 1; j < 10; j++) {
-          const p: [number, number] = [bbox[0] + ((bbox[2] - bbox[0]) * i) / 10, bbox[1] + ((bbox[3] - bbox[1]) * j) / 10];
+          const p: [number, number] = [
+            bbox[0] + ((bbox[2] - bbox[0]) * i) / 10,
+            bbox[1] + ((bbox[3] - bbox[1]) * j) / 10,
+          ];
           if (communeAt(p[0], p[1])?.code === r.code) {
             centre = p;
             break grid;
@@ -317,7 +345,13 @@ async function places(db: DB): Promise<Place[]> {
         }
     }
     // Where people live: Lyon and the big communes report most, the small ones a few.
-    out.push({ code: r.code, name: r.name, bbox, centre, weight: Math.pow(r.population ?? 1000, 0.8) });
+    out.push({
+      code: r.code,
+      name: r.name,
+      bbox,
+      centre,
+      weight: Math.pow(r.population ?? 1000, 0.8),
+    });
   }
   return out;
 }
@@ -358,7 +392,10 @@ interface Planned {
 /** The whole plan, from the generator alone (no dates yet, no database): the same every run. */
 export function demoObservationPlan(placeList: readonly Place[]): Planned[] {
   const rng = generator(20261128);
-  const authors: [string, number][] = [...demoResidents.map((r) => [r.email, r.activity] as [string, number]), [DEMO_CITIZEN, CITIZEN_ACTIVITY]];
+  const authors: [string, number][] = [
+    ...demoResidents.map((r) => [r.email, r.activity] as [string, number]),
+    [DEMO_CITIZEN, CITIZEN_ACTIVITY],
+  ];
   const newcomers: string[] = demoResidents.filter((r) => 'newcomer' in r).map((r) => r.email);
   const confirmers = demoResidents.filter((r) => !('newcomer' in r)).map((r) => r.email);
   const placeWeights = placeList.map((p) => [p, p.weight] as const);
@@ -375,7 +412,8 @@ export function demoObservationPlan(placeList: readonly Place[]): Planned[] {
     const description = describeProblem(rng, category, place.code);
     // A waiting one has at most one confirmation: still "to confirm" (a second would make it
     // confirmed, served first in the queue, ahead of what residents report in the demo).
-    const wanted = fate === 'pending' ? (rng.next() < 0.5 ? 1 : 0) : rng.next() < 0.35 ? 1 + rng.int(3) : 0;
+    const wanted =
+      fate === 'pending' ? (rng.next() < 0.5 ? 1 : 0) : rng.next() < 0.35 ? 1 + rng.int(3) : 0;
     const chosen: string[] = [];
     for (let i = 0; i < 10 && chosen.length < wanted; i++) {
       const c = rng.pick(confirmers);
@@ -409,21 +447,28 @@ export function demoObservationPlan(placeList: readonly Place[]): Planned[] {
       plan.push(one(author, 'published', ageDays));
     }
   }
-  for (let i = 0; i < REJECTED; i++) plan.push(one(newcomers[i % newcomers.length]!, 'rejected', 30 + rng.int(300)));
+  for (let i = 0; i < REJECTED; i++)
+    plan.push(one(newcomers[i % newcomers.length]!, 'rejected', 30 + rng.int(300)));
   // The waiting ones: the last six days (a few late for review), by the newcomers (not
   // trusted: no auto-approval).
-  for (let i = 0; i < PENDING; i++) plan.push(one(newcomers[i % newcomers.length]!, 'pending', rng.int(6)));
+  for (let i = 0; i < PENDING; i++)
+    plan.push(one(newcomers[i % newcomers.length]!, 'pending', rng.int(6)));
   // In the order things happened: trust, balances and confirmations build up as they would.
   return plan.sort((a, b) => b.ageDays - a.ageDays || b.hour - a.hour);
 }
 
 /** What the demo photos show, per category: a drawn scene, not a real picture. */
 const drawings: Record<string, string> = {
-  voirie: '<ellipse cx="400" cy="440" rx="190" ry="70" fill="#2b2b2b"/><ellipse cx="400" cy="432" rx="160" ry="50" fill="#4a3f35"/>',
-  eclairage_public: '<rect x="385" y="110" width="30" height="430" fill="#4d4d4d"/><rect x="330" y="92" width="140" height="36" rx="12" fill="#333"/><ellipse cx="400" cy="135" rx="40" ry="10" fill="#777"/>',
-  proprete: '<rect x="230" y="330" width="320" height="170" fill="#6d5840"/><rect x="250" y="300" width="180" height="40" fill="#8a7a66"/><circle cx="580" cy="470" r="60" fill="#222"/><circle cx="190" cy="480" r="45" fill="#1f1f1f"/>',
-  mobilier_urbain: '<rect x="200" y="360" width="400" height="28" fill="#7a5a3a"/><rect x="200" y="320" width="180" height="24" fill="#7a5a3a"/><rect x="230" y="388" width="22" height="100" fill="#444"/><rect x="550" y="388" width="22" height="100" fill="#444"/>',
-  arbres_espaces_verts: '<rect x="380" y="290" width="44" height="260" fill="#5b3b1f"/><circle cx="400" cy="240" r="150" fill="#3f7a34"/><rect x="424" y="300" width="150" height="18" fill="#5b3b1f" transform="rotate(25 424 300)"/>',
+  voirie:
+    '<ellipse cx="400" cy="440" rx="190" ry="70" fill="#2b2b2b"/><ellipse cx="400" cy="432" rx="160" ry="50" fill="#4a3f35"/>',
+  eclairage_public:
+    '<rect x="385" y="110" width="30" height="430" fill="#4d4d4d"/><rect x="330" y="92" width="140" height="36" rx="12" fill="#333"/><ellipse cx="400" cy="135" rx="40" ry="10" fill="#777"/>',
+  proprete:
+    '<rect x="230" y="330" width="320" height="170" fill="#6d5840"/><rect x="250" y="300" width="180" height="40" fill="#8a7a66"/><circle cx="580" cy="470" r="60" fill="#222"/><circle cx="190" cy="480" r="45" fill="#1f1f1f"/>',
+  mobilier_urbain:
+    '<rect x="200" y="360" width="400" height="28" fill="#7a5a3a"/><rect x="200" y="320" width="180" height="24" fill="#7a5a3a"/><rect x="230" y="388" width="22" height="100" fill="#444"/><rect x="550" y="388" width="22" height="100" fill="#444"/>',
+  arbres_espaces_verts:
+    '<rect x="380" y="290" width="44" height="260" fill="#5b3b1f"/><circle cx="400" cy="240" r="150" fill="#3f7a34"/><rect x="424" y="300" width="150" height="18" fill="#5b3b1f" transform="rotate(25 424 300)"/>',
 };
 
 /** A small photo of what was reported: a drawn scene with some grain (cheap, a few per demo). */
@@ -436,7 +481,15 @@ async function demoPhoto(category: string, seed: number): Promise<Buffer> {
     <rect y="390" width="800" height="210" fill="#8c8c88"/>
     ${drawings[category] ?? ''}
   </svg>`;
-  const grain = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 28 } } })
+  const grain = await sharp({
+    create: {
+      width: 800,
+      height: 600,
+      channels: 3,
+      background: '#808080',
+      noise: { type: 'gaussian', mean: 128, sigma: 28 },
+    },
+  })
     .png()
     .toBuffer();
   return sharp(Buffer.from(svg))
@@ -447,7 +500,12 @@ async function demoPhoto(category: string, seed: number): Promise<Buffer> {
 }
 
 /** Stores the bytes as a finished photo upload of `ownerId` (checked by submitObservation). */
-async function photoUpload(db: DB, storage: ObjectStorage, ownerId: string, bytes: Buffer): Promise<string> {
+async function photoUpload(
+  db: DB,
+  storage: ObjectStorage,
+  ownerId: string,
+  bytes: Buffer,
+): Promise<string> {
   const id = randomBytes(16).toString('hex');
   const key = storage.tusKey(id);
   await storage.put(key, bytes, { contentType: 'image/jpeg' });
@@ -473,7 +531,12 @@ async function residentIds(db: DB, now: Date): Promise<Map<string, string>> {
   const terms = await currentTermsVersion(db);
   const ids = new Map<string, string>();
   for (const r of demoResidents) {
-    const found = await db.selectFrom('users').select('id').where(sql<string>`lower(email)`, '=', r.email).where('deleted_at', 'is', null).executeTakeFirst();
+    const found = await db
+      .selectFrom('users')
+      .select('id')
+      .where(sql<string>`lower(email)`, '=', r.email)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
     const id =
       found?.id ??
       (
@@ -494,7 +557,11 @@ async function residentIds(db: DB, now: Date): Promise<Map<string, string>> {
           .executeTakeFirstOrThrow()
       ).id;
     // Fictitious people: their notifications stay in the app, no email is queued.
-    await db.insertInto('notification_preference').values({ user_id: id, email_mode: 'off' }).onConflict((oc) => oc.column('user_id').doNothing()).execute();
+    await db
+      .insertInto('notification_preference')
+      .values({ user_id: id, email_mode: 'off' })
+      .onConflict((oc) => oc.column('user_id').doNothing())
+      .execute();
     ids.set(r.email, id);
   }
   return ids;
@@ -531,11 +598,19 @@ export interface DemoObservationsOptions {
 export async function seedDemoObservations(db: DB, opts: DemoObservationsOptions): Promise<void> {
   const now = opts.now ?? new Date();
   const users = new Map(
-    (await db.selectFrom('users').select(['id', 'email']).where('email', 'in', [DEMO_CITIZEN, DEMO_MODERATOR]).where('deleted_at', 'is', null).execute()).map((u) => [u.email, u.id]),
+    (
+      await db
+        .selectFrom('users')
+        .select(['id', 'email'])
+        .where('email', 'in', [DEMO_CITIZEN, DEMO_MODERATOR])
+        .where('deleted_at', 'is', null)
+        .execute()
+    ).map((u) => [u.email, u.id]),
   );
   const moderatorId = users.get(DEMO_MODERATOR);
   const moderator = moderatorId ? await loadModerator(db, moderatorId) : null;
-  if (!moderator || !users.get(DEMO_CITIZEN)) throw new Error('the demo citizen or moderator is missing: seed the identity demo first');
+  if (!moderator || !users.get(DEMO_CITIZEN))
+    throw new Error('the demo citizen or moderator is missing: seed the identity demo first');
   for (const [email, id] of await residentIds(db, now)) users.set(email, id);
 
   const plan = demoObservationPlan(await places(db));
@@ -552,11 +627,29 @@ export async function seedDemoObservations(db: DB, opts: DemoObservationsOptions
     ).map((r) => [`${r.submitter_id} ${r.lon} ${r.lat}`, r]),
   );
 
+  // A category an admin has since switched off is skipped (nothing can be reported in it).
+  const active = new Set(
+    (
+      await db
+        .selectFrom('observation_category')
+        .select('code')
+        .where('active', '=', true)
+        .execute()
+    ).map((c) => c.code),
+  );
+
   for (const [i, p] of plan.entries()) {
+    if (!active.has(p.category)) continue;
     const authorId = users.get(p.author)!;
     const key = `${authorId} ${p.lon} ${p.lat}`;
-    const seenAt = new Date(now.getTime() - p.ageDays * DAY - ((now.getUTCHours() - p.hour + 24) % 24) * HOUR + (i % 60) * 60_000);
-    const observedAt = seenAt.getTime() > now.getTime() - HOUR ? new Date(now.getTime() - 2 * HOUR) : seenAt;
+    const seenAt = new Date(
+      now.getTime() -
+        p.ageDays * DAY -
+        ((now.getUTCHours() - p.hour + 24) % 24) * HOUR +
+        (i % 60) * 60_000,
+    );
+    const observedAt =
+      seenAt.getTime() > now.getTime() - HOUR ? new Date(now.getTime() - 2 * HOUR) : seenAt;
     const found = existing.get(key);
     // Done already (a run that stopped halfway left at most a waiting one to decide).
     if (found && !(found.state === 'submitted' && p.fate !== 'pending')) continue;
@@ -564,11 +657,20 @@ export async function seedDemoObservations(db: DB, opts: DemoObservationsOptions
     let id = found?.id;
     let state = found?.state;
     if (!id) {
-      const photoUploadId = p.photo ? await photoUpload(db, opts.storage, authorId, await demoPhoto(p.category, i)) : undefined;
+      const photoUploadId = p.photo
+        ? await photoUpload(db, opts.storage, authorId, await demoPhoto(p.category, i))
+        : undefined;
       const r = await submitObservation(
         db,
         { id: authorId },
-        { lon: String(p.lon), lat: String(p.lat), category: p.category, description: p.description, observedAt: observedAt.toISOString(), photoUploadId },
+        {
+          lon: String(p.lon),
+          lat: String(p.lat),
+          category: p.category,
+          description: p.description,
+          observedAt: observedAt.toISOString(),
+          photoUploadId,
+        },
         // A few auto-approvals are sampled for after-the-fact review (deterministically).
         { t, storage: opts.storage, auditShare: i % 40 === 0 ? 1 : 0, now: () => now },
       );
@@ -576,14 +678,19 @@ export async function seedDemoObservations(db: DB, opts: DemoObservationsOptions
       state = r.state;
       // The photo job's work, done here so the photo shows at once (the job then finds it done).
       if (photoUploadId) await processObservationPhoto(db, { storage: opts.storage }, id);
-      for (const c of p.confirmers) await confirmObservation(db, users.get(c)!, id);
+      // Only confirmations that count: a resident not yet in good standing (no points yet,
+      // early in the story) leaves it to others, so no page shows confirmations weighing nothing.
+      for (const c of p.confirmers)
+        if ((await confirmationWeight(db, users.get(c)!)) > 0)
+          await confirmObservation(db, users.get(c)!, id);
     }
     if (state === 'submitted' && p.fate !== 'pending') {
       const claimed = await claim(db, moderator, id);
       if (p.fate === 'rejected') {
         await rejectContribution(db, moderator, id, {
           reasonCode: 'duplicate',
-          comment: 'Déjà signalé par un autre habitant au même endroit : nous suivons le premier signalement.',
+          comment:
+            'Déjà signalé par un autre habitant au même endroit : nous suivons le premier signalement.',
           expectedVersion: claimed.version,
         });
       } else {
@@ -594,9 +701,17 @@ export async function seedDemoObservations(db: DB, opts: DemoObservationsOptions
     if (state === 'published' && p.resolve) await resolveObservations(db, moderator, [id]);
 
     // The dates, moved back to when it happened (see the header).
-    const submittedAt = new Date(Math.min(observedAt.getTime() + (10 + (i % 50) * 3) * 60_000, now.getTime() - HOUR));
-    const decidedAt = new Date(Math.min(submittedAt.getTime() + p.moderationHours * HOUR, now.getTime() - 30 * 60_000));
-    const autoApproved = await db.selectFrom('contribution').select('audit_pending').where('id', '=', id).executeTakeFirstOrThrow();
+    const submittedAt = new Date(
+      Math.min(observedAt.getTime() + (10 + (i % 50) * 3) * 60_000, now.getTime() - HOUR),
+    );
+    const decidedAt = new Date(
+      Math.min(submittedAt.getTime() + p.moderationHours * HOUR, now.getTime() - 30 * 60_000),
+    );
+    const autoApproved = await db
+      .selectFrom('contribution')
+      .select('audit_pending')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     const publishedAt = autoApproved.audit_pending ? submittedAt : decidedAt;
     await db.transaction().execute(async (trx) => {
       await trx
@@ -620,8 +735,18 @@ export async function seedDemoObservations(db: DB, opts: DemoObservationsOptions
       // Confirmations came in while it waited (or in the days after it went public).
       const span = Math.max(decidedAt.getTime() - submittedAt.getTime(), 6 * HOUR);
       for (const [k, c] of p.confirmers.entries()) {
-        const at = new Date(Math.min(submittedAt.getTime() + (span * (k + 1)) / (p.confirmers.length + 1), now.getTime() - 15 * 60_000));
-        await trx.updateTable('confirmation').set({ created_at: at }).where('observation_id', '=', id).where('user_id', '=', users.get(c)!).execute();
+        const at = new Date(
+          Math.min(
+            submittedAt.getTime() + (span * (k + 1)) / (p.confirmers.length + 1),
+            now.getTime() - 15 * 60_000,
+          ),
+        );
+        await trx
+          .updateTable('confirmation')
+          .set({ created_at: at })
+          .where('observation_id', '=', id)
+          .where('user_id', '=', users.get(c)!)
+          .execute();
       }
     });
   }
