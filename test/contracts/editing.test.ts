@@ -578,3 +578,56 @@ describe('the edit page', () => {
     expect(k.title).toBe('Vélo en libre-service (avenant 1)');
   });
 });
+
+describe('the API (PUT /api/v1/contracts/{id})', () => {
+  const put = (id: string, payload: unknown, cookie: string, lang = 'fr') =>
+    fetch(`${server.url}/api/v1/contracts/${id}`, {
+      method: 'PUT',
+      headers: {
+        cookie,
+        origin: server.url,
+        'content-type': 'application/json',
+        'accept-language': lang,
+      },
+      body: JSON.stringify(payload),
+    });
+
+  it('corrects a contract, refuses as problem+json with field errors in the caller’s language, 403 and 404', async () => {
+    const r = await recordContract(t.db, admin(body), contractInput(body.id, contractor.id), keyT);
+    const before = await snapshot(r.id);
+    const bad = await put(
+      r.id,
+      await current(r.id, (v) => (v.endsOn = '2026-01-01')),
+      body.admin.cookie,
+      'en',
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await bad.json()) as { errors: Record<string, string[]> };
+    expect(problem.errors.endsOn).toEqual(['The contract cannot end before it starts.']);
+    const other = await put(r.id, await current(r.id), otherBody.admin.cookie);
+    expect(other.status).toBe(403);
+    expect(await snapshot(r.id)).toEqual(before);
+    const missing = await put(
+      '00000000-0000-4000-8000-000000000000',
+      await current(r.id),
+      body.admin.cookie,
+    );
+    expect(missing.status).toBe(404);
+
+    const ok = await put(
+      r.id,
+      await current(r.id, (v) => (obligation(v).frequency = 'quarterly')),
+      body.admin.cookie,
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({
+      id: r.id,
+      changed: true,
+      added: 0,
+      removed: 8,
+      keptOutsideSchedule: 0,
+      links: { edit: `/contrats/${r.id}/modifier` },
+    });
+  });
+});

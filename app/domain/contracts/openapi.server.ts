@@ -23,6 +23,20 @@ export const contractResponseSchemas: [string, z.ZodType][] = [
     }),
   ],
   [
+    'CorrectedContract',
+    z.object({
+      id: z.uuid(),
+      changed: z.boolean().describe('Whether anything changed (nothing is written otherwise)'),
+      added: z.number().int().describe('Due dates added'),
+      removed: z.number().int().describe('Due dates removed (nothing was delivered for them)'),
+      keptOutsideSchedule: z
+        .number()
+        .int()
+        .describe('Due dates no longer in the schedule, kept because a delivery was made for them'),
+      links: z.object({ transparency: z.string(), edit: z.string() }),
+    }),
+  ],
+  [
     'LinkedDelivery',
     z.object({
       occurrenceId: z.uuid(),
@@ -35,6 +49,19 @@ export const contractResponseSchemas: [string, z.ZodType][] = [
 
 export const contractRequestSchemas: [string, z.ZodType][] = [
   ['NewContract', contractInputSchema(keys)],
+  [
+    'ContractCorrection',
+    // The recording schema's fields but the public body (a correction cannot move it).
+    z
+      .object(
+        Object.fromEntries(
+          Object.entries(contractInputSchema(keys).shape).filter(([k]) => k !== 'publicBodyId'),
+        ),
+      )
+      .describe(
+        'The whole corrected contract; each recorded obligation keeps its `id`, one left out is removed, one without `id` is added',
+      ),
+  ],
   ['DeliveryLink', linkDeliverySchema(keys)],
 ];
 
@@ -94,6 +121,31 @@ export function contractPaths() {
           ),
           '422': problem(
             'Invalid contract, with field `errors` in the caller’s language; nothing is written',
+          ),
+        },
+      },
+    },
+    '/contracts/{id}': {
+      put: {
+        operationId: 'correctContract',
+        summary:
+          'Correct a recorded contract (an admin of its public body): due dates are computed again; one with a delivery is never lost (decision 017)',
+        security: signedIn,
+        parameters: [{ ...idParam, description: 'Contract id' }],
+        requestBody: body('ContractCorrection'),
+        responses: {
+          '200': json(
+            'CorrectedContract',
+            'Corrected (or unchanged), with what happened to the due dates',
+          ),
+          '400': problem('The body is not JSON'),
+          '401': problem('Not signed in, or no valid credential'),
+          '403': problem(
+            'Not an admin of the contract’s public body, or a credential without scope contribute',
+          ),
+          '404': problem('Unknown contract'),
+          '422': problem(
+            'Invalid contract, or a change refused because of deliveries (the contractor, an obligation’s dataset, removing an obligation), with field `errors` in the caller’s language; nothing is written',
           ),
         },
       },
