@@ -16,6 +16,7 @@ import { startEmbeddedPostgres } from '../../db/embedded';
 import { migrateToLatest } from '../../db/migrate';
 import { startTestServer } from '../support/server';
 import { generateCatalogue } from './catalogue-seed';
+import { encodeCursor } from '../../app/domain/openapi/v1.server';
 
 const N = Number(process.env.BENCH_DATASETS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
@@ -96,6 +97,12 @@ async function main(): Promise<void> {
     const orgs = ['org-7', 'org-42', 'org-99', 'org-150', 'org-201'];
     const words = ['eclairage', 'velo', 'arbres', 'budget', 'piscines', 'dechets'];
     const lastPage = Math.ceil(N / 50);
+    // The cursor a harvester holds on reaching the last page (keyset: the dataset before it).
+    const before = (
+      await sql<{ at: string; id: string }>`select to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at, id
+        from dataset where listed order by created_at, id offset ${(lastPage - 1) * 50 - 1} limit 1`.execute(db)
+    ).rows[0]!;
+    const lastCursor = encodeCursor([before.at, before.id]);
 
     const shapes: Shape[] = [
       { name: 'baseline: `/healthz`', paths: ['/healthz'] },
@@ -153,6 +160,11 @@ async function main(): Promise<void> {
       {
         name: `\`/catalog\` last page (${lastPage}) of 50, Turtle`,
         paths: [`/catalog?pageSize=50&page=${lastPage}`],
+        accept: 'text/turtle',
+      },
+      {
+        name: `\`/catalog\` last page of 50 by cursor (keyset), Turtle`,
+        paths: [`/catalog?cursor=${encodeURIComponent(lastCursor)}`],
         accept: 'text/turtle',
       },
       {

@@ -190,7 +190,8 @@ async function main(): Promise<void> {
       await observationsInBox(logging as DB, qs[0]!);
       say('');
       say(`Plan, ${shape.name}, EXPLAIN (ANALYZE, BUFFERS):`);
-      for (const q of captured) {
+      // The statements themselves (not the transaction's begin / set local / commit).
+      for (const q of captured.filter((c) => /^\s*(select|with)\b/i.test(c.sql))) {
         const plan = await pool.query(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
         say('');
         say('```');
