@@ -190,9 +190,19 @@ async function main(): Promise<void> {
       await observationsInBox(logging as DB, qs[0]!);
       say('');
       say(`Plan, ${shape.name}, EXPLAIN (ANALYZE, BUFFERS):`);
-      // The statements themselves (not the transaction's begin / set local / commit).
+      // The statements themselves (not the transaction's begin / set local / commit), with
+      // the settings the map code gives them (cluster reads run without parallel workers).
+      const serial = captured.some((c) => c.sql.includes('max_parallel_workers_per_gather'));
       for (const q of captured.filter((c) => /^\s*(select|with)\b/i.test(c.sql))) {
-        const plan = await pool.query(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
+        const client = await pool.connect();
+        let plan;
+        try {
+          await client.query(`set max_parallel_workers_per_gather = ${serial ? 0 : 2}`);
+          plan = await client.query(`explain (analyze, buffers, costs off) ${q.sql}`, q.parameters as unknown[]);
+        } finally {
+          await client.query('reset max_parallel_workers_per_gather');
+          client.release();
+        }
         say('');
         say('```');
         say(q.sql.replace(/\s+/g, ' ').trim());
