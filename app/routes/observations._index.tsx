@@ -272,7 +272,7 @@ export default function ObservationsMapPage() {
   };
 
   return (
-    <section aria-labelledby="obs-title" className="stack wide">
+    <section aria-labelledby="obs-title" className="stack wide observation-page">
       <h1 id="obs-title">{t('publicMap.title')}</h1>
       <p>{t('intro')}</p>
       {data.signedIn ? (
@@ -284,102 +284,106 @@ export default function ObservationsMapPage() {
       ) : null}
       {data.invalidFilters ? <p role="alert">{t('publicMap.invalidFilters')}</p> : null}
 
-      <Form method="get" className="card stack observation-filters" aria-labelledby="filters-title" preventScrollReset>
-        <h2 id="filters-title">{t('publicMap.filters')}</h2>
-        {view ? (
-          <>
-            <input type="hidden" name="z" value={view.zoom} />
-            <input type="hidden" name="c" value={`${view.center[0].toFixed(5)},${view.center[1].toFixed(5)}`} />
-          </>
-        ) : (
-          <>
-            {searchParams.get('z') ? <input type="hidden" name="z" value={searchParams.get('z')!} /> : null}
-            {searchParams.get('c') ? <input type="hidden" name="c" value={searchParams.get('c')!} /> : null}
-          </>
-        )}
-        {listMode ? <input type="hidden" name="vue" value="liste" /> : null}
-        <fieldset>
-          <legend>{t('publicMap.categories')}</legend>
-          <div className="checkbox-grid">
-            {data.categories.map((c) => (
-              <label key={c.code} className="checkbox">
-                <input type="checkbox" name="category" value={c.code} defaultChecked={selectedCategories.has(c.code)} /> {c.label}
-              </label>
-            ))}
-          </div>
-        </fieldset>
-        <div className="observation-filter-row">
-          <div className="field">
-            <label htmlFor="f-commune">{t('publicMap.commune')}</label>
-            <select id="f-commune" name="commune" defaultValue={filters.commune ?? ''}>
-              <option value="">{t('publicMap.allCommunes')}</option>
-              {data.communes.map((c) => (
-                <option key={c.code} value={c.code}>
-                  {c.name}
-                </option>
+      <div className="observation-explorer">
+        <Form method="get" className="card stack observation-filters" aria-labelledby="filters-title" preventScrollReset>
+          <h2 id="filters-title">{t('publicMap.filters')}</h2>
+          {view ? (
+            <>
+              <input type="hidden" name="z" value={view.zoom} />
+              <input type="hidden" name="c" value={`${view.center[0].toFixed(5)},${view.center[1].toFixed(5)}`} />
+            </>
+          ) : (
+            <>
+              {searchParams.get('z') ? <input type="hidden" name="z" value={searchParams.get('z')!} /> : null}
+              {searchParams.get('c') ? <input type="hidden" name="c" value={searchParams.get('c')!} /> : null}
+            </>
+          )}
+          {listMode ? <input type="hidden" name="vue" value="liste" /> : null}
+          <fieldset>
+            <legend>{t('publicMap.categories')}</legend>
+            <div className="checkbox-grid">
+              {data.categories.map((c) => (
+                <label key={c.code} className="checkbox">
+                  <input type="checkbox" name="category" value={c.code} defaultChecked={selectedCategories.has(c.code)} /> {c.label}
+                </label>
               ))}
-            </select>
+            </div>
+          </fieldset>
+          <div className="observation-filter-row">
+            <div className="field">
+              <label htmlFor="f-commune">{t('publicMap.commune')}</label>
+              <select id="f-commune" name="commune" defaultValue={filters.commune ?? ''}>
+                <option value="">{t('publicMap.allCommunes')}</option>
+                {data.communes.map((c) => (
+                  <option key={c.code} value={c.code}>
+                    {c.name}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor="f-from">{t('publicMap.from')}</label>
+              <input id="f-from" type="date" name="from" defaultValue={filters.from ?? ''} />
+            </div>
+            <div className="field">
+              <label htmlFor="f-to">{t('publicMap.to')}</label>
+              <input id="f-to" type="date" name="to" defaultValue={filters.to ?? ''} />
+            </div>
+            <div className="field">
+              <label htmlFor="f-status">{t('publicMap.status')}</label>
+              <select id="f-status" name="status" defaultValue={filters.status ?? 'all'}>
+                <option value="all">{t('publicMap.statusAll')}</option>
+                <option value="open">{t('publicMap.statusOpen')}</option>
+                <option value="resolved">{t('publicMap.statusResolved')}</option>
+              </select>
+            </div>
           </div>
-          <div className="field">
-            <label htmlFor="f-from">{t('publicMap.from')}</label>
-            <input id="f-from" type="date" name="from" defaultValue={filters.from ?? ''} />
-          </div>
-          <div className="field">
-            <label htmlFor="f-to">{t('publicMap.to')}</label>
-            <input id="f-to" type="date" name="to" defaultValue={filters.to ?? ''} />
-          </div>
-          <div className="field">
-            <label htmlFor="f-status">{t('publicMap.status')}</label>
-            <select id="f-status" name="status" defaultValue={filters.status ?? 'all'}>
-              <option value="all">{t('publicMap.statusAll')}</option>
-              <option value="open">{t('publicMap.statusOpen')}</option>
-              <option value="resolved">{t('publicMap.statusResolved')}</option>
-            </select>
+          <p className="actions">
+            <button type="submit" className="button">
+              {t('publicMap.apply')}
+            </button>{' '}
+            <Link to={resetHref()} preventScrollReset>
+              {t('publicMap.reset')}
+            </Link>
+          </p>
+        </Form>
+
+        <div className="stack observation-main">
+          <nav aria-label={t('publicMap.viewMode')} className="observation-view-switch">
+            <Link to={viewHref('carte')} aria-current={listMode ? undefined : 'page'} preventScrollReset>
+              {t('publicMap.showMap')}
+            </Link>{' '}
+            <Link to={viewHref('liste')} aria-current={listMode ? 'page' : undefined} preventScrollReset>
+              {t('publicMap.showList')}
+            </Link>
+          </nav>
+
+          <p role="status" aria-live="polite" data-testid="map-status">
+            {hydrated ? status : null}
+          </p>
+
+          <div className="observation-map-layout">
+            {hydrated ? (
+              <div hidden={listMode} className="observation-map-wrap">
+                <PublicObservationMap
+                  outlines={data.outlines}
+                  tileUrl={data.tileUrl}
+                  label={t('publicMap.mapLabel')}
+                  initialCenter={initial.center}
+                  initialZoom={initial.zoom}
+                  features={clusters.data?.features ?? []}
+                  selectedId={selected}
+                  onView={onView}
+                  onSelect={select}
+                  clusterTitle={clusterTitle}
+                  zoomLabels={zoomLabels}
+                  pointTitle={pointTitle}
+                />
+              </div>
+            ) : null}
+            {selected ? <DetailPanel key={selected} id={selected} onClose={() => select(null)} /> : null}
           </div>
         </div>
-        <p className="actions">
-          <button type="submit" className="button">
-            {t('publicMap.apply')}
-          </button>{' '}
-          <Link to={resetHref()} preventScrollReset>
-            {t('publicMap.reset')}
-          </Link>
-        </p>
-      </Form>
-
-      <nav aria-label={t('publicMap.viewMode')} className="observation-view-switch">
-        <Link to={viewHref('carte')} aria-current={listMode ? undefined : 'page'} preventScrollReset>
-          {t('publicMap.showMap')}
-        </Link>{' '}
-        <Link to={viewHref('liste')} aria-current={listMode ? 'page' : undefined} preventScrollReset>
-          {t('publicMap.showList')}
-        </Link>
-      </nav>
-
-      <p role="status" aria-live="polite" data-testid="map-status">
-        {hydrated ? status : null}
-      </p>
-
-      <div className="observation-map-layout">
-        {hydrated ? (
-          <div hidden={listMode} className="observation-map-wrap">
-            <PublicObservationMap
-              outlines={data.outlines}
-              tileUrl={data.tileUrl}
-              label={t('publicMap.mapLabel')}
-              initialCenter={initial.center}
-              initialZoom={initial.zoom}
-              features={clusters.data?.features ?? []}
-              selectedId={selected}
-              onView={onView}
-              onSelect={select}
-              clusterTitle={clusterTitle}
-              zoomLabels={zoomLabels}
-              pointTitle={pointTitle}
-            />
-          </div>
-        ) : null}
-        {selected ? <DetailPanel key={selected} id={selected} onClose={() => select(null)} /> : null}
       </div>
 
       <section aria-labelledby="newest-title" className="stack">
