@@ -5,15 +5,14 @@
 // photo re-encoded while the backup runs (its original deleted after the dump began) makes
 // the backup dump again rather than miss the object; objects the store lost or altered are
 // reported. A bucket in use is refused. The same backup restores into the directory driver.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createDb, withDatabase } from '../../db/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
 import type { DB } from '../../db/client';
 import { attachUpload, createDraft, saveDraft, submitContribution } from '../../app/domain/contributions/contributions.server';
 import type { ReferenceLists } from '../../app/domain/contributions/contributions.schema';
@@ -32,6 +31,7 @@ import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import type { SignedInTestUser } from '../support/auth';
 import { startTestServer } from '../support/server';
+import { createScratchDatabase, dropScratchDatabases, runBackupScript } from './backup-helpers';
 import { startTestS3, testS3Storage } from '../storage/s3-server';
 import type { TestS3 } from '../storage/s3-server';
 
@@ -120,35 +120,13 @@ afterAll(async () => {
   await storage?.close();
   await Promise.all([source?.close(), target?.close()]);
   await t?.close();
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  for (const name of extraDatabases) await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await dropScratchDatabases(extraDatabases);
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function freshDatabase(suffix: string): Promise<string> {
-  const name = `${t.name}_${suffix}`;
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  await admin.query(`create database ${name} template template0`);
-  await admin.end();
-  extraDatabases.push(name);
-  return withDatabase(inject('pgAdminUrl'), name);
-}
-
-async function runScript(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  // As `npm run backup -- …` runs it.
-  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
-    env: { ...process.env, DATA_DIR: path.join(root, 'data'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  return { code, output };
-}
+const freshDatabase = (suffix: string) => createScratchDatabase(`${t.name}_${suffix}`, extraDatabases);
+const runScript = (script: 'backup' | 'restore', args: string[], env: Record<string, string>) =>
+  runBackupScript(script, args, { DATA_DIR: path.join(root, 'data'), ...env });
 
 async function published(db: DB) {
   return db

@@ -3,20 +3,20 @@
 // every dataset's files with their checksums, also from an S3 bucket (the same backup moved to
 // the object store); a damaged backup restores nothing; missing
 // client tools and a non-empty target are refused with a message that says what to do.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
-import { createDb, withDatabase } from '../../db/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDb } from '../../db/client';
 import type { DB } from '../../db/client';
 import { csvReport, publishDataset, resetCatalogueFixtures } from '../catalogue/helpers';
 import { prepareReferences } from '../contributions/helpers';
 import { createTestDatabase } from '../support/db';
 import type { TestDatabase } from '../support/db';
 import { startTestServer } from '../support/server';
+import { createScratchDatabase, dropScratchDatabases, runBackupScript } from './backup-helpers';
 import { startTestS3 } from '../storage/s3-server';
 
 let t: TestDatabase;
@@ -46,35 +46,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await t?.close();
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  for (const name of extraDatabases) await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await dropScratchDatabases(extraDatabases);
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-async function freshDatabase(suffix: string): Promise<string> {
-  const name = `${t.name}_${suffix}`;
-  const admin = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await admin.connect();
-  await admin.query(`create database ${name} template template0`);
-  await admin.end();
-  extraDatabases.push(name);
-  return withDatabase(inject('pgAdminUrl'), name);
-}
-
-async function runScript(script: 'backup' | 'restore', args: string[], env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  // As `npm run backup -- …` runs it.
-  const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
-    env: { ...process.env, DATA_DIR: path.join(root, 'data'), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-  return { code, output };
-}
+const freshDatabase = (suffix: string) => createScratchDatabase(`${t.name}_${suffix}`, extraDatabases);
+const runScript = (script: 'backup' | 'restore', args: string[], env: Record<string, string>) =>
+  runBackupScript(script, args, { DATA_DIR: path.join(root, 'data'), ...env });
 
 interface Download {
   slug: string;
